@@ -1,0 +1,51 @@
+"""Shared fixtures for the project's own tests."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.test import Client
+
+from mock_instance import MockInstance
+from pytest_snjwt.keys import Keystore, make_keystore
+
+pytest_plugins = ["pytester"]
+
+
+def basic(user: str = "admin", password: str = "admin") -> dict[str, str]:
+    """An Authorization header for HTTP Basic."""
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+@pytest.fixture
+def instance() -> Iterator[MockInstance]:
+    """A fresh mock instance; fails the test if any request crashed it."""
+    mock = MockInstance()
+    yield mock
+    assert mock.errors == [], f"the mock crashed: {mock.errors!r}"
+
+
+@pytest.fixture
+def client(instance: MockInstance) -> Client:
+    """A werkzeug test client on the instance."""
+    return Client(instance)
+
+
+@pytest.fixture
+def admin() -> dict[str, str]:
+    """Basic auth headers for the seeded admin."""
+    return basic()
+
+
+@pytest.fixture(scope="session")
+def rsa_keystore() -> Keystore:
+    """An RSA key pair and certificate, as the setup article's keytool command makes."""
+    return make_keystore()
+
+
+@pytest.fixture(scope="session")
+def ec_keystore() -> Keystore:
+    """A P-256 key pair and certificate."""
+    return make_keystore(alias="ecclient", algorithm="ES256")

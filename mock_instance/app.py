@@ -1,0 +1,222 @@
+"""The WSGI app: routing, authentication, dispatch. Wiring only.
+
+In the shape of werkzeug's ``examples/shortly``: the URL map is built once,
+each endpoint is an ``on_<endpoint>`` method, errors render themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as RoutingNotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from . import attachment_api, table_api
+from .auth import Caller, authenticate
+from .bodies import read_body, read_json_object
+from .errors import BadRequest, InvalidResource, MethodNotSupported, NotFound, WriteRefused, json_response
+from .glide_jwt import GlideJWTError, generate_jwt
+from .oauth import REFUSAL_BODY, REFUSAL_STATUS, Refusal, TokenRequest
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from .instance import MockInstance
+
+log = logging.getLogger("mock_instance")
+
+#: Mock-only endpoints, not part of the platform (the README says so).
+MOCK_PREFIX = "/snjwt-mock"
+
+
+def _rules() -> list[Rule]:
+    rules = []
+    for prefix, defaults in (("/api/now", {"version": None}), ("/api/now/<any(v1, v2):version>", {})):
+        rules += [
+            Rule(f"{prefix}/table/<table>", endpoint="table_list", methods=["GET", "POST"], defaults=defaults),
+            Rule(f"{prefix}/table/<table>/<sys_id>", endpoint="table_record",
+                 methods=["GET", "PUT", "PATCH", "DELETE"], defaults=defaults),
+        ]
+    for prefix in ("/api/now", "/api/now/v1"):
+        rules += [
+            Rule(f"{prefix}/attachment", endpoint="attachment_list", methods=["GET"]),
+            Rule(f"{prefix}/attachment/file", endpoint="attachment_file", methods=["POST"]),
+            Rule(f"{prefix}/attachment/upload", endpoint="attachment_upload", methods=["POST"]),
+            Rule(f"{prefix}/attachment/<sys_id>", endpoint="attachment", methods=["GET", "DELETE"]),
+            Rule(f"{prefix}/attachment/<sys_id>/file", endpoint="attachment_download", methods=["GET"]),
+        ]
+    return rules + [
+        Rule("/oauth_token.do", endpoint="token", methods=["POST"]),
+        Rule("/oauth_revoke_token.do", endpoint="revoke", methods=["GET", "POST"]),
+        Rule(f"{MOCK_PREFIX}/generate_jwt", endpoint="mock_generate_jwt", methods=["POST"]),
+        Rule(f"{MOCK_PREFIX}/refusals", endpoint="mock_refusals", methods=["GET"]),
+    ]
+
+
+class InstanceApp:
+    """The instance over WSGI. Crashes are recorded in :attr:`errors` (and answered 500)."""
+
+    def __init__(self, instance: MockInstance) -> None:
+        self.instance = instance
+        self.url_map = Map(_rules(), strict_slashes=False, merge_slashes=False)
+        self._errors: list[BaseException] = []
+        self._errors_lock = threading.Lock()
+
+    # -- plumbing -----------------------------------------------------------
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        return self.wsgi_app(environ, start_response)
+
+    def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.dispatch_request(request)
+        return response(environ, start_response)
+
+    def dispatch_request(self, request: Request) -> Response:
+        try:
+            adapter = self.url_map.bind_to_environ(request.environ)
+            try:
+                endpoint, values = adapter.match()
+            except RoutingNotFound:
+                raise InvalidResource() if request.path.startswith("/api/") else NotFound() from None
+            except MethodNotAllowed as e:
+                raise MethodNotSupported(sorted(e.valid_methods or [])) from None
+            return getattr(self, f"on_{endpoint}")(request, **values)
+        except HTTPException as e:
+            return e.get_response(request.environ)  # type: ignore[return-value]
+        except Exception as e:  # the one place a bug may land: record it for the test to see
+            with self._errors_lock:
+                self._errors.append(e)
+            log.error("mock_instance crashed on %s %s\n%s", request.method, request.path, traceback.format_exc())
+            return json_response({"error": {"message": "Internal error in mock_instance",
+                                            "detail": f"{type(e).__name__}"}, "status": "failure"}, 500)
+
+    @property
+    def errors(self) -> list[BaseException]:
+        """Exceptions that escaped a handler (each answered 500): always a mock bug."""
+        with self._errors_lock:
+            return list(self._errors)
+
+    def take_errors(self) -> list[BaseException]:
+        """Return and forget the recorded errors."""
+        with self._errors_lock:
+            errors, self._errors = self._errors, []
+            return errors
+
+    def _caller(self, request: Request) -> Caller:
+        return authenticate(self.instance, request.headers.get("Authorization"))
+
+    # -- Table API ----------------------------------------------------------
+
+    def on_table_list(self, request: Request, table: str, version: str | None) -> Response:
+        caller = self._caller(request)
+        if request.method == "POST":
+            return table_api.create_record(self.instance, request, caller, table, version)
+        return table_api.list_records(self.instance, request, caller, table, version)
+
+    def on_table_record(self, request: Request, table: str, sys_id: str, version: str | None) -> Response:
+        caller = self._caller(request)
+        handler = {
+            "GET": table_api.get_record, "HEAD": table_api.get_record, "PUT": table_api.update_record,
+            "PATCH": table_api.update_record, "DELETE": table_api.delete_record,
+        }[request.method]
+        return handler(self.instance, request, caller, table, sys_id, version)
+
+    # -- Attachment API -----------------------------------------------------
+
+    def on_attachment_list(self, request: Request) -> Response:
+        return attachment_api.list_attachments(self.instance, request, self._caller(request))
+
+    def on_attachment_file(self, request: Request) -> Response:
+        return attachment_api.upload_file(self.instance, request, self._caller(request))
+
+    def on_attachment_upload(self, request: Request) -> Response:
+        return attachment_api.upload_multipart(self.instance, request, self._caller(request))
+
+    def on_attachment(self, request: Request, sys_id: str) -> Response:
+        caller = self._caller(request)
+        if request.method == "DELETE":
+            return attachment_api.delete_attachment(self.instance, request, caller, sys_id)
+        return attachment_api.get_metadata(self.instance, request, caller, sys_id)
+
+    def on_attachment_download(self, request: Request, sys_id: str) -> Response:
+        return attachment_api.download(self.instance, request, self._caller(request), sys_id)
+
+    # -- OAuth --------------------------------------------------------------
+
+    def on_token(self, request: Request) -> Response:
+        tokens = self.instance.tokens
+        try:
+            try:
+                body = read_body(request, self.instance.settings.rest_body_limit)
+            except BadRequest as e:
+                raise Refusal("request_too_large", str(e.detail)) from None
+            form = _form(body) if request.mimetype == "application/x-www-form-urlencoded" else {}
+            token_request = TokenRequest(
+                content_type=request.mimetype, form=form,
+                authorization=request.headers.get("Authorization"),
+                authentication=request.headers.get("Authentication"),
+                token_url=request.base_url,
+            )
+            return json_response(tokens.exchange(token_request))
+        except Refusal:
+            return json_response(REFUSAL_BODY, REFUSAL_STATUS)
+
+    def on_revoke(self, request: Request) -> Response:
+        token = request.args.get("token")
+        if token is None and request.method == "POST":
+            body = read_body(request, self.instance.settings.rest_body_limit)
+            token = _form(body).get("token") if request.mimetype == "application/x-www-form-urlencoded" else None
+        self.instance.tokens.revoke(token or "")
+        return Response(status=200)
+
+    # -- mock-only endpoints ------------------------------------------------
+
+    def _admin(self, request: Request) -> Caller:
+        caller = self._caller(request)
+        if not caller.is_admin:
+            raise WriteRefused("Insert")
+        return caller
+
+    def on_mock_generate_jwt(self, request: Request) -> Response:
+        """GlideJWTAPI.generateJWT for clients outside Python (not a platform endpoint)."""
+        self._admin(request)
+        body = read_json_object(request, self.instance.settings.rest_body_limit)
+        provider = body.get("provider")
+        if not isinstance(provider, str):
+            raise BadRequest("give the jwt_provider sys_id as \"provider\"")
+        try:
+            token = generate_jwt(self.instance, provider, _json_arg(body.get("header")), _json_arg(body.get("payload")))
+        except GlideJWTError as e:
+            raise BadRequest(str(e), message="generateJWT failed") from e
+        return json_response({"result": {"jwt": token}})
+
+    def on_mock_refusals(self, request: Request) -> Response:
+        """The recent refusals with their reasons (not a platform endpoint)."""
+        self._admin(request)
+        return json_response({"result": [
+            {"code": r.code, "sentence": r.sentence, "source": r.source, "at": r.at}
+            for r in self.instance.refusals
+        ]})
+
+
+def _form(body: bytes) -> dict[str, str]:
+    """A form body's fields, first value of each (the platform reads the body only)."""
+    text = body.decode("latin-1")
+    out: dict[str, str] = {}
+    for key, value in parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="replace"):
+        out.setdefault(key, value)
+    return out
+
+
+def _json_arg(value: Any) -> Any:
+    if value is None or isinstance(value, str | dict):
+        return value
+    raise BadRequest("header and payload are JSON objects or JSON strings")

@@ -1,0 +1,105 @@
+"""The mock's behaviour switches: every platform behaviour PLATFORM.md §9 lists.
+
+Each default is the one PLATFORM.md names. Settings are per :class:`MockInstance`
+(``MockInstance(settings=Settings(...))`` or ``instance.configure(...)``) and
+available as ``snjwt-mock serve`` options (``--set name=value``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Platform behaviours that are unknown or configurable, with their defaults."""
+
+    #: §4 step 5: a kid-less assertion is accepted when the app has exactly one verifier map.
+    accept_kidless_single_map: bool = True
+    #: §4 step 7: ``aud`` may be a list that contains the client id.
+    accept_aud_list: bool = True
+    #: §4 step 7: the token endpoint URL is accepted as ``aud`` (a newer doc page says so).
+    accept_token_url_aud: bool = False
+    #: §4 step 12: ``sub`` is matched case-sensitively against the user field.
+    user_lookup_case_sensitive: bool = True
+    #: §4 step 12: several users matching ``sub`` is a refusal.
+    refuse_duplicate_users: bool = True
+    #: §4 step 12: "Granting JWT to admin is not allowed".
+    refuse_admin_subjects: bool = True
+    #: §8: accept PySNC's ``Authentication: Bearer <jwt>`` header in place of ``assertion``.
+    accept_pysnc_header: bool = False
+    #: §8: accept client id and secret as HTTP Basic (requests-oauthlib's default).
+    accept_basic_client_auth: bool = False
+    #: §4 step 11: under JTI verification, an assertion without ``jti`` is accepted.
+    accept_missing_jti: bool = True
+    #: §4 step 9: ``iat`` is checked (not in the future beyond the skew).
+    check_iat: bool = False
+    #: §4 step 6: an inactive or expired certificate refuses the signature.
+    refuse_inactive_or_expired_certificate: bool = True
+    #: §4 step 6: HS* is allowed on a verifier map that also has a certificate.
+    allow_hs_with_certificate: bool = False
+    #: §4: a still-valid access token for the same app and user is returned again.
+    reuse_live_access_token: bool = False
+    #: §7: a PEM pasted unwrapped or on one line is accepted (with a syslog warning).
+    accept_unwrapped_pem: bool = True
+    #: §4: a public client's app is found by the unverified ``aud``.
+    public_client_lookup_by_aud: bool = True
+    #: §1: ``jwt_provider.expiry_interval`` default, seconds.
+    expiry_interval_default: int = 3600
+    #: §3: Attachment API upload limit, bytes (1024 MB [DOC]).
+    upload_size_limit: int = 1024 * MB
+    #: §2: REST body limit, bytes (10 MB [OBS]).
+    rest_body_limit: int = 10 * MB
+    #: §4 step 11 / §5: how often (instance-clock seconds) expired credentials and
+    #: remembered jtis are cleaned, as the platform's cleanup job does.
+    cleanup_interval: int = 3600
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes``; unknown names and wrong types are refused."""
+        return dataclasses.replace(self, **_checked(changes))
+
+    @classmethod
+    def names(cls) -> list[str]:
+        """Every setting's name."""
+        return [f.name for f in dataclasses.fields(cls)]
+
+
+def _checked(changes: dict[str, Any]) -> dict[str, Any]:
+    types = {f.name: f.type for f in dataclasses.fields(Settings)}
+    out: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name not in types:
+            raise ValueError(f"unknown setting {name!r}; known: {', '.join(sorted(types))}")
+        expected = bool if types[name] in (bool, "bool") else int
+        if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+            raise TypeError(f"setting {name!r} takes a whole number, not {value!r}")
+        if expected is bool and not isinstance(value, bool):
+            raise TypeError(f"setting {name!r} takes True or False, not {value!r}")
+        out[name] = value
+    return out
+
+
+def parse_setting(text: str) -> tuple[str, bool | int]:
+    """Parse ``name=value`` from the command line (``true``/``false``/``on``/``off``/an integer)."""
+    name, sep, raw = text.partition("=")
+    name = name.strip().replace("-", "_")
+    if not sep:
+        raise ValueError(f"expected name=value, got {text!r}")
+    types = {f.name: f.type for f in dataclasses.fields(Settings)}
+    if name not in types:
+        raise ValueError(f"unknown setting {name!r}; known: {', '.join(sorted(types))}")
+    raw = raw.strip().lower()
+    if types[name] in (bool, "bool"):
+        if raw in ("1", "true", "yes", "on"):
+            return name, True
+        if raw in ("0", "false", "no", "off"):
+            return name, False
+        raise ValueError(f"setting {name!r} takes true or false, not {raw!r}")
+    try:
+        return name, int(raw)
+    except ValueError:
+        raise ValueError(f"setting {name!r} takes a whole number, not {raw!r}") from None

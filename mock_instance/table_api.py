@@ -1,0 +1,195 @@
+"""The Table API: ``/api/now/[v1|v2/]table/{table}[/{sys_id}]`` (PLATFORM.md §2).
+
+Handlers take the instance, the request and the caller, and return a response;
+errors are raised as :mod:`mock_instance.errors` exceptions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from werkzeug.wrappers import Request, Response
+
+from . import query as encoded
+from .auth import Caller, check_read, check_write
+from .bodies import read_json_object
+from .errors import RecordNotFound, json_response
+from .schema import PASSWORD, REFERENCE
+from .store import Record, Store, TableResolver
+
+if TYPE_CHECKING:
+    from .instance import MockInstance
+
+#: PLATFORM.md §2: default page size of a list.
+DEFAULT_LIMIT = 10000
+V1_EMPTY_DETAIL = "Records matching query not found. Check query parameter or offset parameter"
+
+
+def truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() == "true"
+
+
+def int_param(value: str | None, default: int) -> int:
+    """An integer query parameter; anything unreadable means the default."""
+    try:
+        return int((value or "").strip())
+    except ValueError:
+        return default
+
+
+class Renderer:
+    """Turns stored records into Table API JSON for one request's parameters."""
+
+    def __init__(self, store: Store, table: str, request: Request) -> None:
+        self.store = store
+        self.table = table
+        self.base = request.host_url.rstrip("/")
+        args = request.args
+        display = (args.get("sysparm_display_value") or "false").strip().lower()
+        self.display = display if display in ("true", "all") else "false"
+        self.exclude_links = truthy(args.get("sysparm_exclude_reference_link"))
+        self.resolver = TableResolver(store, table)
+        fields = self.store.fields(table)
+        requested = [f.strip() for f in (args.get("sysparm_fields") or "").split(",") if f.strip()]
+        # PLATFORM.md §2: unknown names in sysparm_fields are ignored.
+        self.columns = [f for f in requested if self.resolver.is_known(f) or f in fields] or list(fields)
+
+    def render(self, record: Record) -> dict[str, Any]:
+        return {column: self._value(record, column) for column in self.columns}
+
+    def _value(self, record: Record, column: str) -> Any:
+        if "." in column:
+            value = self.resolver.value(record, column)
+            return {"display_value": value, "value": value} if self.display == "all" else value
+        f = self.store.fields(self.table).get(column)
+        if f is None:
+            return ""
+        raw = record.get(column)
+        if f.kind == PASSWORD or not isinstance(raw, str):
+            value = ""
+        else:
+            value = raw
+        if f.kind != REFERENCE:
+            return {"display_value": value, "value": value} if self.display == "all" else value
+        return self._reference(f.reference or "", value)
+
+    def _reference(self, table: str, sys_id: str) -> Any:
+        shown = ""
+        if sys_id and self.display != "false":
+            target = self.store.get(table, sys_id) if self.store.has_table(table) else None
+            if target is not None:
+                display_field = self.store.table(target["sys_class_name"]).display
+                shown = target.get(display_field) if isinstance(target.get(display_field), str) else sys_id
+        if self.display == "all":
+            out: dict[str, str] = {"display_value": shown}
+            if sys_id and not self.exclude_links:
+                out["link"] = f"{self.base}/api/now/table/{table}/{sys_id}"
+            out["value"] = sys_id
+            return out
+        link = f"{self.base}/api/now/table/{table}/{sys_id}"
+        if self.display == "true":
+            return shown if not sys_id or self.exclude_links else {"display_value": shown, "link": link}
+        return sys_id if not sys_id or self.exclude_links else {"link": link, "value": sys_id}
+
+def name_value_query(request: Request, resolver: TableResolver) -> str:
+    """``?active=true&state=2`` as an encoded query (PLATFORM.md §2: they work like a query)."""
+    parts = []
+    for key, value in request.args.items(multi=True):
+        if not key.startswith("sysparm_") and resolver.is_known(key):
+            parts.append(f"{key}={value.replace('^', '^^')}")
+    return "^".join(parts)
+
+
+def _result(instance: MockInstance, request: Request, payload: Any, status: int = 200,
+            headers: dict[str, str] | None = None) -> Response:
+    if truthy(request.headers.get("X-no-response-body")):
+        return Response(status=status, headers=headers)
+    return json_response({"result": payload}, status, headers)
+
+
+def list_records(instance: MockInstance, request: Request, caller: Caller, table: str, version: str | None) -> Response:
+    store = instance.store
+    with store.lock:
+        store.table(table)
+        check_read(caller, store, table)
+        renderer = Renderer(store, table, request)
+        resolver = renderer.resolver
+        matched = encoded.filter_records(store.records(table), request.args.get("sysparm_query"), resolver)
+        filters = name_value_query(request, resolver)
+        if filters:
+            matched = encoded.filter_records(matched, filters, resolver)
+        total = len(matched)
+        limit = max(int_param(request.args.get("sysparm_limit"), DEFAULT_LIMIT), 0)
+        offset = int_param(request.args.get("sysparm_offset"), 0)
+        page = matched[max(offset, 0):max(offset, 0) + limit]
+        result = [renderer.render(r) for r in page]
+    if not result and version == "v1":
+        raise RecordNotFound(V1_EMPTY_DETAIL)
+    headers = {"X-Total-Count": str(total)}
+    if not truthy(request.args.get("sysparm_suppress_pagination_header")):
+        headers["Link"] = link_header(request, total, limit, offset)
+    return _result(instance, request, result, headers=headers)
+
+
+def link_header(request: Request, total: int, limit: int, offset: int) -> str:
+    """``Link`` with first, prev, next (when there is more) and last [OBS, PLATFORM.md §2]."""
+    base = request.base_url
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("sysparm_limit", "sysparm_offset")]
+
+    def url(at: int) -> str:
+        return f"{base}?{urlencode([*kept, ('sysparm_limit', str(limit)), ('sysparm_offset', str(at))])}"
+
+    links = [f'<{url(0)}>;rel="first"', f'<{url(offset - limit)}>;rel="prev"']
+    if offset + limit < total:
+        links.append(f'<{url(offset + limit)}>;rel="next"')
+    links.append(f'<{url(max(total - limit, 0))}>;rel="last"')
+    return ",".join(links)
+
+
+def get_record(instance: MockInstance, request: Request, caller: Caller, table: str, sys_id: str,
+               version: str | None) -> Response:
+    store = instance.store
+    with store.lock:
+        store.table(table)
+        check_read(caller, store, table)
+        record = store.get(table, sys_id)
+        if record is None:
+            raise RecordNotFound()
+        return _result(instance, request, Renderer(store, table, request).render(record))
+
+
+def create_record(instance: MockInstance, request: Request, caller: Caller, table: str,
+                  version: str | None) -> Response:
+    store = instance.store
+    store.table(table)
+    check_write(caller, store, table, "Insert")
+    values = read_json_object(request, instance.settings.rest_body_limit)
+    with store.lock:
+        record = store.insert(table, values, actor=caller.user_name)
+        body = Renderer(store, table, request).render(record)
+    location = f"{request.base_url.rstrip('/')}/{record['sys_id']}"
+    return _result(instance, request, body, 201, {"Location": location})
+
+
+def update_record(instance: MockInstance, request: Request, caller: Caller, table: str, sys_id: str,
+                  version: str | None) -> Response:
+    store = instance.store
+    store.table(table)
+    check_write(caller, store, table, "Update")
+    values = read_json_object(request, instance.settings.rest_body_limit)
+    with store.lock:
+        record = store.update(table, sys_id, values, actor=caller.user_name)
+        if record is None:
+            raise RecordNotFound()
+        return _result(instance, request, Renderer(store, table, request).render(record))
+
+
+def delete_record(instance: MockInstance, request: Request, caller: Caller, table: str, sys_id: str,
+                  version: str | None) -> Response:
+    store = instance.store
+    store.table(table)
+    check_write(caller, store, table, "Delete")
+    if not store.delete(table, sys_id):
+        raise RecordNotFound()
+    return Response(status=204)

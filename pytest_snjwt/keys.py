@@ -1,0 +1,134 @@
+"""keytool's jobs in Python: key pairs, self-signed certificates, PKCS12/JKS, PEM export.
+
+:func:`make_keystore` makes what the setup article's ``keytool -genkey -alias
+snclient -keyalg RSA -validity 365 -keystore snclient.keystore -storepass
+abcd1234 -keypass abcd1234`` makes (a PKCS12 keystore, keytool's default
+since Java 9), and exports the certificate as ``keytool -exportcert`` (DER)
+and ``openssl x509 -inform der`` (PEM) do. Nothing is committed: keys are made
+fresh for each run.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+
+from mock_instance import KeyMaterialError, MissingExtraError, Secret
+
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+#: keytool's default RSA size for -keyalg RSA.
+RSA_KEY_SIZE = 2048
+_CURVES = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
+
+
+def key_family(algorithm: str) -> str:
+    """``RS``, ``ES`` or ``HS`` for a JWS alg name; ValueError for anything else."""
+    family = algorithm[:2].upper()
+    if family not in ("RS", "ES", "HS") or algorithm[2:] not in ("256", "384", "512"):
+        raise ValueError(f"algorithm must be RS/ES/HS 256/384/512, not {algorithm!r}")
+    return family
+
+
+def generate_private_key(algorithm: str = "RS256") -> PrivateKey:
+    """A fresh key for an RS* (RSA 2048) or ES* (the alg's curve) algorithm."""
+    family = key_family(algorithm)
+    if family == "RS":
+        return rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_SIZE)
+    if family == "ES":
+        return ec.generate_private_key(_CURVES[algorithm.upper()]())
+    raise ValueError("HS algorithms use the verifier map's shared key, not a key pair")
+
+
+def self_signed_certificate(key: PrivateKey, common_name: str = "snclient", validity_days: int = 365,
+                            not_before: datetime.datetime | None = None) -> x509.Certificate:
+    """A self-signed certificate, as ``keytool -genkey`` makes one."""
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    start = not_before or datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=validity_days))
+        .sign(key, hashes.SHA256())
+    )
+
+
+@dataclass(frozen=True, repr=False)
+class Keystore:
+    """A key pair with its certificate and passwords; every printable form is masked.
+
+    ``pkcs12`` is the keystore file's bytes, ``private_key_pem`` the client's
+    signing key, ``certificate_pem`` what goes into ``sys_certificate``.
+    """
+
+    alias: str
+    private_key: PrivateKey = field(compare=False)
+    certificate: x509.Certificate
+    store_password: Secret = field(compare=False)
+    key_password: Secret = field(compare=False)
+
+    @property
+    def algorithm_family(self) -> str:
+        return "ES" if isinstance(self.private_key, ec.EllipticCurvePrivateKey) else "RS"
+
+    @cached_property
+    def pkcs12(self) -> bytes:
+        """The keystore as keytool writes it by default (PKCS12), one password for store and key."""
+        return pkcs12.serialize_key_and_certificates(
+            self.alias.encode(), self.private_key, self.certificate, None,
+            serialization.BestAvailableEncryption(self.store_password.reveal().encode()),
+        )
+
+    @cached_property
+    def private_key_pem(self) -> bytes:
+        """The private key as unencrypted PKCS8 PEM (what a client signs with)."""
+        return self.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption())
+
+    @cached_property
+    def certificate_pem(self) -> str:
+        """``openssl x509 -inform der -in snclient.cer -out certificate.pem``."""
+        return self.certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+    @cached_property
+    def certificate_der(self) -> bytes:
+        """``keytool -exportcert -alias snclient ... -file snclient.cer``."""
+        return self.certificate.public_bytes(serialization.Encoding.DER)
+
+    def jks(self) -> bytes:
+        """The keystore as ``keytool -storetype JKS`` writes it (needs the ``jks`` extra)."""
+        try:
+            import jks  # type: ignore[import-untyped]
+        except ImportError:
+            raise MissingExtraError(
+                "writing a JKS keystore needs the optional pyjks package: pip install 'pytest-snjwt[jks]'"
+            ) from None
+        pkcs8 = self.private_key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption())
+        entry = jks.PrivateKeyEntry.new(self.alias, [self.certificate_der], pkcs8, "pkcs8")
+        entry.encrypt(self.key_password.reveal())
+        return jks.KeyStore.new("jks", [entry]).saves(self.store_password.reveal())
+
+    def __repr__(self) -> str:
+        return (f"Keystore(alias={self.alias!r}, key={self.algorithm_family}, "
+                f"subject={self.certificate.subject.rfc4514_string()!r}, passwords=***, private_key=***)")
+
+
+def make_keystore(alias: str = "snclient", algorithm: str = "RS256", password: str = "abcd1234",
+                  key_password: str | None = None, validity_days: int = 365,
+                  common_name: str | None = None) -> Keystore:
+    """Make a key pair and self-signed certificate as the setup article's keytool command does."""
+    key = generate_private_key(algorithm)
+    cert = self_signed_certificate(key, common_name or alias, validity_days)
+    return Keystore(alias, key, cert, Secret(password), Secret(key_password if key_password is not None else password))
+
+
+__all__ = ["KeyMaterialError", "Keystore", "generate_private_key", "key_family", "make_keystore",
+           "self_signed_certificate"]
