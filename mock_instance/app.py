@@ -153,21 +153,23 @@ class InstanceApp:
 
     def on_token(self, request: Request) -> Response:
         tokens = self.instance.tokens
+        refused = json_response(REFUSAL_BODY, REFUSAL_STATUS)
         try:
-            try:
-                body = read_body(request, self.instance.settings.rest_body_limit)
-            except BadRequest as e:
-                raise Refusal("request_too_large", str(e.detail)) from None
-            form = _form(body) if request.mimetype == "application/x-www-form-urlencoded" else {}
-            token_request = TokenRequest(
-                content_type=request.mimetype, form=form,
-                authorization=request.headers.get("Authorization"),
-                authentication=request.headers.get("Authentication"),
-                token_url=request.base_url,
-            )
+            body = read_body(request, self.instance.settings.rest_body_limit)
+        except BadRequest as e:
+            tokens.refuse(Refusal("request_too_large", str(e.detail)))
+            return refused
+        token_request = TokenRequest(
+            content_type=request.mimetype,
+            form=_form(body) if request.mimetype == "application/x-www-form-urlencoded" else {},
+            authorization=request.headers.get("Authorization"),
+            authentication=request.headers.get("Authentication"),
+            token_url=request.base_url,
+        )
+        try:
             return json_response(tokens.exchange(token_request))
         except Refusal:
-            return json_response(REFUSAL_BODY, REFUSAL_STATUS)
+            return refused
 
     def on_revoke(self, request: Request) -> Response:
         token = request.args.get("token")

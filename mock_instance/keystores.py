@@ -12,6 +12,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -107,37 +108,55 @@ def keystore_kind(data: bytes) -> str:
 
 def load_keystore(data: bytes, store_password: str | None, key_password: str | None = None,
                   alias: str | None = None) -> KeyEntry:
-    """Open a PKCS12 or JKS keystore and return its (first, or named) private key entry."""
+    """Open a PKCS12 or JKS keystore and return its (first, or named) private key entry.
+
+    The store opens with ``store_password`` only; a JKS key then decrypts with
+    ``key_password`` (keytool's ``-keypass``), or the store password when none is given.
+    """
     kind = keystore_kind(data)
     if kind == "pkcs12":
-        return _load_pkcs12(data, store_password, key_password)
+        return _load_pkcs12(data, store_password)
     return _load_jks(data, store_password, key_password, alias)
 
 
-def _load_pkcs12(data: bytes, store_password: str | None, key_password: str | None) -> KeyEntry:
-    last_error: Exception | None = None
-    # keytool writes PKCS12 with one password for store and key; try the key
-    # password too, for stores made elsewhere.
-    for candidate in dict.fromkeys([store_password, key_password]):
-        try:
-            loaded = pkcs12.load_pkcs12(data, candidate.encode() if candidate else None)
-        except ValueError as e:
-            last_error = e
-            continue
-        if loaded.key is None:
-            raise KeyMaterialError("the PKCS12 keystore holds no private key")
-        if not isinstance(loaded.key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
-            raise KeyMaterialError(f"unsupported key type {type(loaded.key).__name__}")
-        cert = loaded.cert.certificate if loaded.cert else None
-        name = loaded.cert.friendly_name.decode() if loaded.cert and loaded.cert.friendly_name else None
-        return KeyEntry(loaded.key, cert, name)
-    raise KeyMaterialError(
-        "cannot open the PKCS12 keystore: wrong password or not a keystore"
-    ) from last_error
+def keystore_certificate(data: bytes, store_password: str | None) -> x509.Certificate:
+    """The first key entry's certificate: what verifies, no private key password needed."""
+    if keystore_kind(data) == "pkcs12":
+        entry = _load_pkcs12(data, store_password)
+        if entry.certificate is None:
+            raise KeyMaterialError("the keystore holds no certificate")
+        return entry.certificate
+    store = _open_jks(data, store_password)
+    for entry in store.private_keys.values():
+        if entry.cert_chain:
+            return _der_certificate(entry.cert_chain[0][1])
+    for entry in store.certs.values():
+        return _der_certificate(entry.cert)
+    raise KeyMaterialError("the JKS keystore holds no certificate")
 
 
-def _load_jks(data: bytes, store_password: str | None, key_password: str | None,
-              alias: str | None) -> KeyEntry:
+def _der_certificate(der: bytes) -> x509.Certificate:
+    try:
+        return x509.load_der_x509_certificate(der)
+    except ValueError as e:
+        raise KeyMaterialError(f"the keystore's certificate cannot be read: {e}") from e
+
+
+def _load_pkcs12(data: bytes, store_password: str | None) -> KeyEntry:
+    try:
+        loaded = pkcs12.load_pkcs12(data, store_password.encode() if store_password else None)
+    except ValueError as e:
+        raise KeyMaterialError("cannot open the PKCS12 keystore: wrong password or not a keystore") from e
+    if loaded.key is None:
+        raise KeyMaterialError("the PKCS12 keystore holds no private key")
+    if not isinstance(loaded.key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise KeyMaterialError(f"unsupported key type {type(loaded.key).__name__}")
+    cert = loaded.cert.certificate if loaded.cert else None
+    name = loaded.cert.friendly_name.decode() if loaded.cert and loaded.cert.friendly_name else None
+    return KeyEntry(loaded.key, cert, name)
+
+
+def _open_jks(data: bytes, store_password: str | None) -> Any:
     try:
         import jks  # type: ignore[import-untyped]
     except ImportError:
@@ -145,24 +164,24 @@ def _load_jks(data: bytes, store_password: str | None, key_password: str | None,
             "reading a JKS keystore needs the optional pyjks package: pip install 'pytest-snjwt[jks]'"
         ) from None
     try:
-        store = jks.KeyStore.loads(data, store_password or "", try_decrypt_keys=False)
+        return jks.KeyStore.loads(data, store_password or "", try_decrypt_keys=False)
     except Exception as e:  # pyjks raises its own hierarchy plus struct/value errors
         raise KeyMaterialError(f"cannot open the JKS keystore: wrong password or corrupt ({type(e).__name__})") from e
-    entries = store.private_keys
+
+
+def _load_jks(data: bytes, store_password: str | None, key_password: str | None,
+              alias: str | None) -> KeyEntry:
+    entries = _open_jks(data, store_password).private_keys
     if not entries:
         raise KeyMaterialError("the JKS keystore holds no private key")
     if alias is not None and alias not in entries:
         raise KeyMaterialError(f"the JKS keystore has no key {alias!r}; it has {sorted(entries)}")
     name = alias if alias is not None else next(iter(entries))
     entry = entries[name]
-    for candidate in dict.fromkeys([key_password, store_password]):
-        try:
-            entry.decrypt(candidate or "")
-            break
-        except Exception:  # wrong key password: try the next candidate
-            continue
-    if not entry.is_decrypted():
-        raise KeyMaterialError(f"cannot decrypt JKS key {name!r}: wrong key password")
+    try:
+        entry.decrypt(key_password if key_password is not None else store_password or "")
+    except Exception as e:  # pyjks: DecryptionFailureException and friends
+        raise KeyMaterialError(f"cannot decrypt JKS key {name!r}: wrong key password") from e
     try:
         key = serialization.load_der_private_key(entry.pkey_pkcs8, None)
         cert = x509.load_der_x509_certificate(entry.cert_chain[0][1]) if entry.cert_chain else None
@@ -175,10 +194,7 @@ def load_private_key(data: bytes, password: str | None = None) -> KeyEntry:
     """Read what a client holds: a PEM or DER private key, or a PKCS12/JKS keystore."""
     stripped = data.lstrip()
     if stripped.startswith(b"-----BEGIN"):
-        try:
-            key = serialization.load_pem_private_key(stripped, password.encode() if password else None)
-        except (ValueError, TypeError) as e:
-            raise KeyMaterialError(f"cannot read the PEM private key: {e}") from e
+        key = _pem_key(stripped, password)
         cert = None
         if b"-----BEGIN CERTIFICATE-----" in stripped:
             cert = load_certificate(stripped[stripped.index(b"-----BEGIN CERTIFICATE-----"):].decode()).certificate
@@ -188,12 +204,35 @@ def load_private_key(data: bytes, password: str | None = None) -> KeyEntry:
     if keystore_kind(data) in ("jks", "jceks"):
         return load_keystore(data, password)
     try:
-        key = serialization.load_der_private_key(data, password.encode() if password else None)
-    except (ValueError, TypeError):
+        key = _der_key(data, password)
+    except KeyMaterialError:
         return load_keystore(data, password)
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise KeyMaterialError(f"unsupported key type {type(key).__name__}")
     return KeyEntry(key, None)
+
+
+def _pem_key(data: bytes, password: str | None) -> Any:
+    # A password given for an unencrypted key is not an error: the key is simply read.
+    for attempt in dict.fromkeys([password.encode() if password else None, None]):
+        try:
+            return serialization.load_pem_private_key(data, attempt)
+        except TypeError:
+            continue
+        except ValueError as e:
+            raise KeyMaterialError(f"cannot read the PEM private key: {e}") from e
+    raise KeyMaterialError("cannot read the PEM private key: it is encrypted and no password was given")
+
+
+def _der_key(data: bytes, password: str | None) -> Any:
+    for attempt in dict.fromkeys([password.encode() if password else None, None]):
+        try:
+            return serialization.load_der_private_key(data, attempt)
+        except TypeError:
+            continue
+        except ValueError as e:
+            raise KeyMaterialError(f"not a DER private key: {e}") from e
+    raise KeyMaterialError("the DER private key is encrypted and no password was given")
 
 
 def describe_name(name: x509.Name) -> str:

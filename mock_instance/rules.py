@@ -13,7 +13,15 @@ from cryptography import x509
 
 from .clock import format_glide
 from .errors import InvalidCertificate
-from .keystores import KeyEntry, KeyMaterialError, describe_name, keystore_kind, load_certificate, load_keystore
+from .keystores import (
+    KeyEntry,
+    KeyMaterialError,
+    describe_name,
+    keystore_certificate,
+    keystore_kind,
+    load_certificate,
+    load_keystore,
+)
 from .store import Record, Store
 
 KEYSTORE_TYPES = frozenset({"key_store", "pkcs12_key_store"})
@@ -110,10 +118,7 @@ def certificate_of(store: Store, record: Record) -> x509.Certificate:
     if content is None:
         raise KeyMaterialError(f"sys_certificate {record['sys_id']} has no PEM and no attachment")
     if is_keystore(record, content):
-        entry = load_keystore(content, record["key_store_password"].reveal())
-        if entry.certificate is None:
-            raise KeyMaterialError("the keystore holds no certificate")
-        return entry.certificate
+        return keystore_certificate(content, record["key_store_password"].reveal())
     return load_certificate(content).certificate
 
 

@@ -35,9 +35,14 @@ def new_sys_id(_store: Store | None = None) -> str:
 
 
 def _random_secret(_store: Store) -> str:
-    # The platform generates a short random string for client secrets and
-    # shared keys; the exact alphabet is unknown, so use URL-safe characters.
+    # The platform's exact alphabet is unknown; URL-safe characters travel well.
     return secrets.token_urlsafe(24)
+
+
+def _random_shared_key(_store: Store) -> str:
+    # 64 characters: long enough for HS512 (RFC 7518 §3.2) so clients' JWT
+    # libraries do not warn about the generated key.
+    return secrets.token_urlsafe(48)
 
 
 def _incident_number(store: Store) -> str:
@@ -305,7 +310,7 @@ PLATFORM_TABLES: tuple[Table, ...] = (
 GENERATED_WHEN_BLANK: dict[tuple[str, str], Callable[[Store], str]] = {
     ("oauth_entity", "client_secret"): _random_secret,
     ("jwt_verifier_map", "kid"): lambda _s: uuid.uuid4().hex,
-    ("jwt_verifier_map", "shared_key"): _random_secret,
+    ("jwt_verifier_map", "shared_key"): _random_shared_key,
 }
 
 

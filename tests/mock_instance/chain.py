@@ -1,0 +1,72 @@
+"""Build a JWT chain straight into a MockInstance, for the token endpoint's unit tests.
+
+(The plugin provisions through the Table API; this is the cheap layer below it.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mock_instance import MockInstance
+from pytest_snjwt.assertion import build_claims, sign
+from pytest_snjwt.keys import Keystore
+
+CLIENT_SECRET = "client-secret-for-tests"
+
+
+@dataclass
+class Chain:
+    instance: MockInstance
+    client_id: str
+    client_secret: str
+    kid: str
+    sub: str
+    app: dict[str, str]
+    vmap: dict[str, str]
+    user: dict[str, str]
+    keystore: Keystore | None
+    shared_key: str | None = None
+    algorithm: str = "RS256"
+    cert: dict[str, str] | None = field(default=None)
+
+    def claims(self, **overrides: Any) -> dict[str, Any]:
+        claims = build_claims(self.client_id, self.sub, now=self.instance.clock.time())
+        claims.update(overrides)
+        return {k: v for k, v in claims.items() if v is not None}
+
+    def jwt(self, *, headers: dict[str, Any] | None = None, key: Any = None, algorithm: str | None = None,
+            **claims: Any) -> str:
+        algorithm = algorithm or self.algorithm
+        if key is None:
+            key = self.shared_key if algorithm.startswith("HS") else self.keystore.private_key  # type: ignore[union-attr]
+        return sign(self.claims(**claims), key, algorithm, kid=self.kid, headers=headers)
+
+    def form(self, assertion: str | None = None, **overrides: Any) -> dict[str, str]:
+        form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "client_id": self.client_id,
+                "client_secret": self.client_secret, "assertion": assertion if assertion is not None else self.jwt()}
+        form.update(overrides)
+        return {k: v for k, v in form.items() if v is not None}
+
+
+def build_chain(instance: MockInstance, keystore: Keystore | None, *, algorithm: str = "RS256",
+                user: dict[str, Any] | None = None, roles: list[str] = (), **app: Any) -> Chain:  # type: ignore[assignment]
+    """Certificate, oauth_jwt app, verifier map and a user; HS* gets a shared-key-only map."""
+    cert = None
+    if not algorithm.startswith("HS"):
+        assert keystore is not None
+        cert = instance.insert("sys_certificate", {"name": "client cert", "pem_certificate": keystore.certificate_pem})
+    values = {"name": "jwt app", "client_secret": CLIENT_SECRET, **app}
+    oauth_app = instance.insert("oauth_jwt", values)
+    vmap = instance.insert("jwt_verifier_map", {"name": "map", "oauth_jwt": oauth_app["sys_id"],
+                                                "sys_certificate": cert["sys_id"] if cert else ""})
+    shared = instance.store.get("jwt_verifier_map", vmap["sys_id"])["shared_key"].reveal()
+    person = instance.insert("sys_user", {"user_name": "abel.tuter", "email": "abel@example.com",
+                                          "name": "Abel Tuter", **(user or {})})
+    for role in roles:
+        found = instance.query("sys_user_role", f"name={role}")
+        role_id = found[0]["sys_id"] if found else instance.insert("sys_user_role", {"name": role})["sys_id"]
+        instance.insert("sys_user_has_role", {"user": person["sys_id"], "role": role_id})
+    user_field = oauth_app["user_field"] or "email"
+    return Chain(instance, oauth_app["client_id"], values["client_secret"], vmap["kid"], person[user_field],
+                 oauth_app, vmap, person, keystore, shared, algorithm, cert)

@@ -1,0 +1,170 @@
+"""Every behaviour of PLATFORM.md §9 is a setting with the spec's default."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+
+import pytest
+from werkzeug.test import Client
+
+from mock_instance import MockInstance, Settings
+from mock_instance.settings import parse_setting
+from pytest_snjwt.keys import Keystore
+
+from .chain import Chain, build_chain
+
+
+def test_defaults_are_the_spec_s() -> None:
+    s = Settings()
+    assert (s.accept_kidless_single_map, s.accept_aud_list, s.accept_token_url_aud) == (True, True, False)
+    assert (s.user_lookup_case_sensitive, s.refuse_duplicate_users, s.refuse_admin_subjects) == (True, True, True)
+    assert (s.accept_pysnc_header, s.accept_basic_client_auth, s.accept_missing_jti) == (False, False, True)
+    assert (s.check_iat, s.refuse_inactive_or_expired_certificate, s.allow_hs_with_certificate) == (False, True, False)
+    assert (s.reuse_live_access_token, s.accept_unwrapped_pem, s.public_client_lookup_by_aud) == (False, True, True)
+    assert (s.expiry_interval_default, s.upload_size_limit, s.rest_body_limit) == (3600, 1024 ** 3, 10 * 1024 ** 2)
+
+
+def test_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="unknown setting"):
+        MockInstance(no_such_setting=True)
+    with pytest.raises(TypeError, match="True or False"):
+        MockInstance(check_iat="yes")
+    with pytest.raises(TypeError, match="whole number"):
+        Settings().replace(cleanup_interval=True)
+    assert parse_setting("check-iat=on") == ("check_iat", True)
+    assert parse_setting("cleanup_interval=60") == ("cleanup_interval", 60)
+    with pytest.raises(ValueError):
+        parse_setting("check_iat=maybe")
+
+
+def test_every_setting_parses_from_the_command_line() -> None:
+    for f in dataclasses.fields(Settings):
+        value = "true" if f.type in (bool, "bool") else "7"
+        assert parse_setting(f"{f.name}={value}")[0] == f.name
+
+
+@pytest.fixture
+def chain(instance: MockInstance, rsa_keystore: Keystore) -> Chain:
+    return build_chain(instance, rsa_keystore)
+
+
+def post(instance: MockInstance, form: dict[str, str], **kwargs: object) -> int:
+    return Client(instance).post("/oauth_token.do", data=form, **kwargs).status_code
+
+
+def test_aud_list(instance: MockInstance, chain: Chain) -> None:
+    form = chain.form(chain.jwt(aud=["other", chain.client_id]))
+    assert post(instance, form) == 200
+    instance.configure(accept_aud_list=False)
+    assert post(instance, chain.form(chain.jwt(aud=[chain.client_id]))) == 401
+
+
+def test_token_url_as_aud(instance: MockInstance, chain: Chain) -> None:
+    form = chain.form(chain.jwt(aud="http://localhost/oauth_token.do"))
+    assert post(instance, form) == 401
+    instance.configure(accept_token_url_aud=True)
+    assert post(instance, chain.form(chain.jwt(aud="http://localhost/oauth_token.do"))) == 200
+
+
+def test_case_insensitive_user_lookup(instance: MockInstance, chain: Chain) -> None:
+    instance.configure(user_lookup_case_sensitive=False)
+    assert post(instance, chain.form(chain.jwt(sub="ABEL@EXAMPLE.COM"))) == 200
+
+
+def test_duplicate_users_allowed(instance: MockInstance, chain: Chain) -> None:
+    instance.insert("sys_user", {"user_name": "twin", "email": chain.sub})
+    assert post(instance, chain.form()) == 401
+    instance.configure(refuse_duplicate_users=False)
+    assert post(instance, chain.form()) == 200
+
+
+def test_admin_subjects_allowed(instance: MockInstance, rsa_keystore: Keystore) -> None:
+    chain = build_chain(instance, rsa_keystore, roles=["admin"])
+    assert post(instance, chain.form()) == 401
+    instance.configure(refuse_admin_subjects=False)
+    assert post(instance, chain.form()) == 200
+
+
+def test_pysnc_header(instance: MockInstance, chain: Chain) -> None:
+    instance.configure(accept_pysnc_header=True)
+    form = chain.form(assertion="")
+    del form["assertion"]
+    assert post(instance, form, headers={"Authentication": f"Bearer {chain.jwt()}"}) == 200
+
+
+def test_basic_client_auth(instance: MockInstance, chain: Chain) -> None:
+    instance.configure(accept_basic_client_auth=True)
+    credentials = base64.b64encode(f"{chain.client_id}:{chain.client_secret}".encode()).decode()
+    form = chain.form(client_id=None, client_secret=None)
+    assert post(instance, form, headers={"Authorization": f"Basic {credentials}"}) == 200
+    wrong = base64.b64encode(f"{chain.client_id}:nope".encode()).decode()
+    assert post(instance, chain.form(client_id=None, client_secret=None), headers={"Authorization": f"Basic {wrong}"}) == 401
+    assert instance.refusals[-1].code == "client_secret_invalid"
+
+
+def test_missing_jti(instance: MockInstance, chain: Chain) -> None:
+    assert post(instance, chain.form(chain.jwt(jti=None))) == 200
+    instance.configure(accept_missing_jti=False)
+    assert post(instance, chain.form(chain.jwt(jti=None))) == 401
+    assert instance.refusals[-1].code == "jti_missing"
+
+
+def test_check_iat(instance: MockInstance, chain: Chain) -> None:
+    future = chain.form(chain.jwt(iat=instance.clock.time() + 3600))
+    assert post(instance, future) == 200
+    instance.configure(check_iat=True)
+    assert post(instance, chain.form(chain.jwt(iat=instance.clock.time() + 3600))) == 401
+    assert instance.refusals[-1].code == "iat_in_future"
+
+
+def test_inactive_certificate_allowed(instance: MockInstance, chain: Chain) -> None:
+    instance.update("sys_certificate", chain.cert["sys_id"], {"active": "false"})  # type: ignore[index]
+    assert post(instance, chain.form()) == 401
+    instance.configure(refuse_inactive_or_expired_certificate=False)
+    assert post(instance, chain.form()) == 200
+
+
+def test_hs_with_certificate(instance: MockInstance, chain: Chain) -> None:
+    assert post(instance, chain.form(chain.jwt(algorithm="HS256"))) == 401
+    instance.configure(allow_hs_with_certificate=True)
+    assert post(instance, chain.form(chain.jwt(algorithm="HS256"))) == 200
+    # still the shared key, never the certificate as a secret
+    assert post(instance, chain.form(chain.jwt(algorithm="HS256", key=chain.keystore.certificate_pem))) == 401  # type: ignore[union-attr]
+    assert instance.refusals[-1].code == "signature_invalid"
+
+
+def test_reuse_live_access_token(instance: MockInstance, chain: Chain) -> None:
+    instance.configure(reuse_live_access_token=True)
+    instance.clock.freeze()
+    client = Client(instance)
+    first = client.post("/oauth_token.do", data=chain.form()).get_json()
+    instance.clock.advance(100)
+    second = client.post("/oauth_token.do", data=chain.form()).get_json()
+    assert second["access_token"] == first["access_token"]
+    assert second["expires_in"] == 1699
+    assert instance.store.count("oauth_credential") == 1
+
+
+def test_public_client_lookup_off(instance: MockInstance, rsa_keystore: Keystore) -> None:
+    chain = build_chain(instance, rsa_keystore, public_client="true")
+    instance.configure(public_client_lookup_by_aud=False)
+    assert post(instance, chain.form(client_id=None, client_secret=None)) == 401
+    assert instance.refusals[-1].code == "client_id_missing"
+
+
+def test_public_client_lookup_finds_none_or_several(instance: MockInstance, rsa_keystore: Keystore) -> None:
+    chain = build_chain(instance, rsa_keystore)  # not public
+    assert post(instance, chain.form(client_id=None, client_secret=None)) == 401
+    assert instance.refusals[-1].code == "public_client_not_found"
+    a = build_chain(instance, rsa_keystore, public_client="true", user={"user_name": "a", "email": "a@x.com"})
+    b = build_chain(instance, rsa_keystore, public_client="true", user={"user_name": "b", "email": "b@x.com"})
+    both = a.form(a.jwt(aud=[a.client_id, b.client_id]), client_id=None, client_secret=None)
+    assert post(instance, both) == 401
+    assert instance.refusals[-1].code == "public_client_ambiguous"
+
+
+def test_expiry_interval_default(instance: MockInstance) -> None:
+    assert instance.insert("jwt_provider", {"name": "p"})["expiry_interval"] == "3600"
+    instance.configure(expiry_interval_default=60)
+    assert instance.insert("jwt_provider", {"name": "q"})["expiry_interval"] == "60"
