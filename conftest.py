@@ -6,12 +6,45 @@ import base64
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 from werkzeug.test import Client
 
 from mock_instance import MockInstance
 from pytest_snjwt.keys import Keystore, make_keystore
 
 pytest_plugins = ["pytester"]
+
+# Shared machines are noisy: no per-example deadline. The normal suite runs a
+# modest number of examples; --thorough runs many (see the README).
+settings.register_profile("default", max_examples=60, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile("thorough", max_examples=3000, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--thorough", action="store_true",
+                     help="run the long property-based and load tests (many examples, 8 x 1,000 exchanges)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings.load_profile("thorough" if config.getoption("--thorough") else "default")
+    config.addinivalue_line("markers", "thorough_only: runs only under --thorough")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--thorough"):
+        return
+    skip = pytest.mark.skip(reason="long run: opt in with --thorough")
+    for item in items:
+        if "thorough_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def thorough(request: pytest.FixtureRequest) -> bool:
+    """Whether --thorough was given (tests scale their sizes by it)."""
+    return bool(request.config.getoption("--thorough"))
 
 
 def basic(user: str = "admin", password: str = "admin") -> dict[str, str]:

@@ -89,15 +89,29 @@ def _epoch(at: float | datetime) -> float:
     return float(at)
 
 
+_last_formatted: tuple[int, str] = (-1, "")
+
+
 def format_glide(epoch: float) -> str:
     """Format epoch seconds as the platform's UTC date-time string.
 
     Values no calendar can show (a client's ``exp`` of 10**20) come back as numbers.
     """
+    global _last_formatted
     try:
-        return datetime.fromtimestamp(epoch, UTC).strftime(GLIDE_DATETIME_FORMAT)
+        second = int(epoch // 1)
+    except (OverflowError, ValueError):
+        return repr(epoch)
+    cached = _last_formatted  # one tuple read: safe across threads
+    if cached[0] == second:
+        return cached[1]
+    try:
+        text = datetime.fromtimestamp(second, UTC).strftime(GLIDE_DATETIME_FORMAT)
     except (OverflowError, ValueError, OSError):
         return repr(epoch)
+    # Every record insert stamps two of these; most land in the same second.
+    _last_formatted = (second, text)
+    return text
 
 
 def parse_glide(value: str) -> float | None:

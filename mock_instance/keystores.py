@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,10 +56,13 @@ class KeyEntry:
     alias: str | None = None
 
 
+@functools.lru_cache(maxsize=256)
 def load_certificate(data: bytes | str) -> ParsedCertificate:
     """Read a certificate: PEM (wrapped or not), base64 DER, or raw DER.
 
     Raises :class:`KeyMaterialError` with the reason when it is none of these.
+    Cached by content: the token endpoint reads the same certificate on every
+    exchange, and certificate objects are immutable.
     """
     if isinstance(data, bytes):
         if data.lstrip().startswith(b"-----BEGIN"):

@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import math
 import secrets
 import threading
@@ -328,11 +329,9 @@ class TokenService:
         return claims
 
     def _header(self, assertion: str) -> dict[str, Any]:
-        # Step 4: the JWT parses and its alg is allowed.
-        try:
-            header = jwt.get_unverified_header(assertion)
-        except jwt.PyJWTError as e:
-            raise Refusal("assertion_malformed", f"the assertion is not a JWT: {e}") from e
+        # Step 4: the JWT parses and its alg is allowed. The header is read here
+        # by hand; PyJWT parses (and validates) the whole token once, in _verify.
+        header = parse_header(assertion)
         alg = header.get("alg")
         if alg not in ALLOWED_ALGORITHMS:
             raise Refusal("alg_not_allowed", f"header alg {_show(alg)} is not one of "
@@ -619,6 +618,24 @@ class TokenService:
             self._jtis = dict(state[0])
             self._last_cleanup = state[1]
         self.clear_refusals()
+
+
+def parse_header(assertion: str) -> dict[str, Any]:
+    """A compact JWS's header, unverified; :class:`Refusal` ``assertion_malformed`` when it is not one."""
+    segments = assertion.split(".")
+    if len(segments) != 3:
+        raise Refusal("assertion_malformed", f"the assertion is not a JWT: {len(segments)} dot-separated "
+                      "segment(s), a compact JWS has 3")
+    try:
+        raw = base64.urlsafe_b64decode(segments[0] + "=" * (-len(segments[0]) % 4))
+        header = json.loads(raw)
+    except (binascii.Error, ValueError, RecursionError):
+        raise Refusal("assertion_malformed", "the assertion is not a JWT: its header is not base64url JSON") from None
+    if not isinstance(header, dict):
+        raise Refusal("assertion_malformed", "the assertion is not a JWT: its header is not a JSON object")
+    if "kid" in header and not isinstance(header["kid"], str):
+        raise Refusal("assertion_malformed", "the assertion is not a JWT: Key ID header parameter must be a string")
+    return header
 
 
 def _token_body(token: str, expires_in: int) -> dict[str, Any]:

@@ -44,6 +44,14 @@ class Rule(Protocol):
 
 
 @dataclass(frozen=True)
+class _InsertPlan:
+    fields: Mapping[str, Field]
+    generated: tuple[tuple[str, Callable[[Store], str]], ...]
+    rules: tuple[Rule, ...]
+    static_defaults: Mapping[str, str]
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """An opaque copy of a store's contents (see :meth:`Store.snapshot`)."""
 
@@ -71,6 +79,7 @@ class Store:
         self._files: dict[str, bytes] = {}
         self._indexes: dict[tuple[str, str], dict[str, set[str]]] = {}
         self._counters: dict[str, int] = {}
+        self._plans: dict[str, _InsertPlan] = {}
 
     @property
     def settings(self) -> Settings:
@@ -96,6 +105,7 @@ class Store:
                     raise ValueError(f"field {table.name}.{f.name}: table {f.reference!r} does not exist")
             self._tables[table.name] = table
             self._fields[table.name] = inherited
+            self._plans.clear()
             root = self._roots[table.parent] if table.parent else table.name
             self._roots[table.name] = root
             self._rows.setdefault(root, {})
@@ -175,7 +185,8 @@ class Store:
         Unknown fields are ignored, as the Table API does. Returns the stored record.
         """
         with self.lock:
-            fields = self.fields(table)
+            plan = self._plan(table)
+            fields = plan.fields
             record: Record = {}
             for name, f in fields.items():
                 record[name] = self._coerce(table, f, values[name]) if name in values and name not in READ_ONLY else None
@@ -191,17 +202,18 @@ class Store:
             given = {n for n, v in record.items() if v is not None}
             for name, f in fields.items():
                 if name != "sys_id" and record.get(name) is None:
-                    record[name] = self._coerce(table, f, f.default_for(self))
-            for (t, name), generate in schema.GENERATED_WHEN_BLANK.items():
-                if t in self.lineage(table) and not _plain(record.get(name)):
+                    static = plan.static_defaults.get(name)
+                    record[name] = static if static is not None else self._coerce(table, f, f.default_for(self))
+            for name, generate in plan.generated:
+                if not _plain(record.get(name)):
                     record[name] = self._coerce(table, fields[name], generate(self))
             now = self.clock.glide_now()
             record.update(sys_id=sys_id, sys_created_on=now, sys_updated_on=now, sys_created_by=actor,
                           sys_updated_by=actor, sys_mod_count="0", sys_class_name=table)
-            for rule in self._rules_for(table):
+            for rule in plan.rules:
                 rule.before_write(self, record, given, True)
             self._put(table, record)
-            for rule in self._rules_for(table):
+            for rule in plan.rules:
                 rule.after_insert(self, record)
             return record
 
@@ -280,6 +292,20 @@ class Store:
                     self._index_add(root, name, record.get(name), sys_id)
 
     # -- internals ------------------------------------------------------------
+
+    def _plan(self, table: str) -> _InsertPlan:
+        # What an insert needs, worked out once per table (the token endpoint inserts a lot).
+        plan = self._plans.get(table)
+        if plan is None:
+            fields = self.fields(table)  # raises InvalidTable for an unknown name
+            lineage = self.lineage(table)
+            generated = tuple((name, generate) for (t, name), generate in schema.GENERATED_WHEN_BLANK.items()
+                              if t in lineage)
+            # Literal defaults of plain fields, coerced once (passwords stay per-record Secrets).
+            static = {name: f.default for name, f in fields.items()
+                      if isinstance(f.default, str) and f.kind != PASSWORD}
+            plan = self._plans[table] = _InsertPlan(fields, generated, tuple(self._rules_for(table)), static)
+        return plan
 
     def _rules_for(self, table: str) -> list[Rule]:
         lineage = self.lineage(table)

@@ -6,6 +6,7 @@ errors are raised as :mod:`mock_instance.errors` exceptions.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -39,42 +40,57 @@ def int_param(value: str | None, default: int) -> int:
 
 
 class Renderer:
-    """Turns stored records into Table API JSON for one request's parameters."""
+    """Turns stored records into Table API JSON for one request's parameters.
+
+    The columns and their kinds are worked out once per request (a list can
+    render thousands of records); dot-walking and reference links only cost
+    when a column needs them.
+    """
 
     def __init__(self, store: Store, table: str, request: Request) -> None:
         self.store = store
         self.table = table
-        self.base = request.host_url.rstrip("/")
+        self._request = request
         args = request.args
         display = (args.get("sysparm_display_value") or "false").strip().lower()
         self.display = display if display in ("true", "all") else "false"
         self.exclude_links = truthy(args.get("sysparm_exclude_reference_link"))
-        self.resolver = TableResolver(store, table)
-        fields = self.store.fields(table)
+        fields = store.fields(table)
         requested = [f.strip() for f in (args.get("sysparm_fields") or "").split(",") if f.strip()]
+        self._resolver: TableResolver | None = None
         # PLATFORM.md §2: unknown names in sysparm_fields are ignored.
-        self.columns = [f for f in requested if self.resolver.is_known(f) or f in fields] or list(fields)
+        columns = [c for c in requested if c in fields or ("." in c and self.resolver.is_known(c))] or list(fields)
+        self._plan = [(c, fields.get(c)) for c in columns]
+
+    @property
+    def resolver(self) -> TableResolver:
+        if self._resolver is None:
+            self._resolver = TableResolver(self.store, self.table)
+        return self._resolver
+
+    @cached_property
+    def base(self) -> str:
+        # scheme + host, cheaper than request.host_url's IRI round trip.
+        return f"{self._request.scheme}://{self._request.host}"
 
     def render(self, record: Record) -> dict[str, Any]:
-        return {column: self._value(record, column) for column in self.columns}
-
-    def _value(self, record: Record, column: str) -> Any:
-        if "." in column:
-            value = self.resolver.value(record, column)
-            return {"display_value": value, "value": value} if self.display == "all" else value
-        f = self.store.fields(self.table).get(column)
-        if f is None:
-            return ""
-        raw = record.get(column)
-        if f.kind == PASSWORD or not isinstance(raw, str):
-            value = ""
-        else:
-            value = raw
-        if f.kind != REFERENCE:
-            return {"display_value": value, "value": value} if self.display == "all" else value
-        return self._reference(f.reference or "", value)
+        out: dict[str, Any] = {}
+        both = self.display == "all"
+        for column, f in self._plan:
+            if f is None:
+                value = self.resolver.value(record, column)
+            elif f.kind == REFERENCE:
+                out[column] = self._reference(f.reference or "", record.get(column) or "")
+                continue
+            else:
+                raw = record.get(column)
+                value = raw if f.kind != PASSWORD and isinstance(raw, str) else ""
+            out[column] = {"display_value": value, "value": value} if both else value
+        return out
 
     def _reference(self, table: str, sys_id: str) -> Any:
+        if not sys_id:
+            return {"display_value": "", "value": ""} if self.display == "all" else ""
         shown = ""
         if sys_id and self.display != "false":
             target = self.store.get(table, sys_id) if self.store.has_table(table) else None
@@ -83,14 +99,16 @@ class Renderer:
                 shown = target.get(display_field) if isinstance(target.get(display_field), str) else sys_id
         if self.display == "all":
             out: dict[str, str] = {"display_value": shown}
-            if sys_id and not self.exclude_links:
+            if not self.exclude_links:
                 out["link"] = f"{self.base}/api/now/table/{table}/{sys_id}"
             out["value"] = sys_id
             return out
+        plain = shown if self.display == "true" else sys_id
+        if self.exclude_links:
+            return plain
         link = f"{self.base}/api/now/table/{table}/{sys_id}"
-        if self.display == "true":
-            return shown if not sys_id or self.exclude_links else {"display_value": shown, "link": link}
-        return sys_id if not sys_id or self.exclude_links else {"link": link, "value": sys_id}
+        return {"display_value": shown, "link": link} if self.display == "true" else {"link": link, "value": sys_id}
+
 
 def name_value_query(request: Request, resolver: TableResolver) -> str:
     """``?active=true&state=2`` as an encoded query (PLATFORM.md §2: they work like a query)."""

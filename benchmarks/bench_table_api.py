@@ -1,0 +1,77 @@
+"""Table API cost (issue 2), as ratios measured in one run.
+
+(a) GET one record by sys_id through the mock's WSGI app, against a bare
+    Werkzeug app that returns a constant JSON body on the same path (target <= 2x).
+(b) A ``field=value`` list query over 1,000 and over 10,000 records: the
+    10k/1k ratio shows linear growth (target <= 12x; quadratic would be ~100x).
+
+Run: python benchmarks/bench_table_api.py
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import compare, report  # noqa: E402
+from werkzeug.wrappers import Request, Response  # noqa: E402
+
+from mock_instance import MockInstance  # noqa: E402
+
+AUTH = "Basic " + base64.b64encode(b"admin:admin").decode()
+
+
+def call(app: Callable, path: str, query: str = "") -> Callable[[], bytes]:
+    """A WSGI GET as a server would make it, body consumed."""
+    base = {"REQUEST_METHOD": "GET", "SCRIPT_NAME": "", "PATH_INFO": path, "QUERY_STRING": query,
+            "SERVER_NAME": "localhost", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "localhost", "HTTP_AUTHORIZATION": AUTH, "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": False,
+            "wsgi.run_once": False, "wsgi.version": (1, 0)}
+
+    def start_response(status: str, headers: list, exc_info: object = None) -> None:
+        assert status.startswith("200"), status
+
+    def run() -> bytes:
+        environ = dict(base)
+        environ["wsgi.input"] = io.BytesIO()
+        return b"".join(app(environ, start_response))
+
+    return run
+
+
+def bare_app(body: bytes) -> Callable:
+    @Request.application
+    def app(request: Request) -> Response:
+        return Response(body, content_type="application/json;charset=UTF-8")
+    return app
+
+
+def main() -> None:
+    instance = MockInstance()
+    record = instance.insert("incident", {"short_description": "benchmark", "caller_id": ""})
+    path = f"/api/now/table/incident/{record['sys_id']}"
+    mock_get = call(instance, path)
+    constant = bare_app(json.dumps({"result": record}).encode())
+    times = compare({"mock": mock_get, "bare": call(constant, path)}, number=2000)
+    rows = [("(a) GET by sys_id vs bare Werkzeug constant JSON", times["mock"] / times["bare"], 2.0, times["mock"])]
+
+    sized = {}
+    for size in (1000, 10000):
+        big = MockInstance()
+        for n in range(size):
+            big.insert("incident", {"short_description": f"row {n}", "state": str(n % 7)})
+        sized[size] = call(big, "/api/now/table/incident", "sysparm_query=state%3D3&sysparm_limit=10")
+    times = compare({"1k": sized[1000], "10k": sized[10000]}, number=20, rounds=5)
+    rows.append(("(b) state=3 list query, 10k records vs 1k", times["10k"] / times["1k"], 12.0, times["10k"]))
+    report("Table API (issue 2)", rows)
+
+
+if __name__ == "__main__":
+    main()
