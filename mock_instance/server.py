@@ -111,6 +111,11 @@ class InstanceServer:
             host = f"[{host}]"
         return f"{'https' if self.tls else 'http'}://{host}:{self.port}"
 
+    @property
+    def token_url(self) -> str:
+        """``/oauth_token.do`` on this server."""
+        return f"{self.url}/oauth_token.do"
+
     def start(self) -> InstanceServer:
         if self._server is not None:
             return self

@@ -1,1 +1,79 @@
-"""pytest hooks of pytest-snjwt."""
+"""pytest hooks of pytest-snjwt: options, ini keys, the marker, the header, report sections.
+
+Registered through the ``pytest11`` entry point ``snjwt``; ``-p no:snjwt`` turns it off.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from . import config as _config
+from .fixtures import (  # noqa: F401 (re-exported: pytest collects fixtures from the plugin module)
+    CONFIG_KEY,
+    MARKER,
+    TARGET_KEY,
+    _snjwt_target,
+    snjwt_access_token,
+    snjwt_assertion,
+    snjwt_chain,
+    snjwt_instance,
+    snjwt_jwt,
+    snjwt_keystore,
+    snjwt_mock,
+    snjwt_server,
+    snjwt_session,
+    snjwt_token,
+)
+
+MARKER_HELP = (
+    "snjwt(**variant): customise the JWT chain for this test: user_field, algorithm (RS/ES/HS 256/384/512), "
+    "jti_verification, clock_skew, public_client, access_token_lifespan, and the user's active, locked_out, roles"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("snjwt", "ServiceNow OAuth JWT (pytest-snjwt)")
+    group.addoption("--snjwt-live", action="store_true", dest="snjwt_live", default=None,
+                    help="run against a real instance (see SNJWT_* variables) instead of the mock")
+    group.addoption("--snjwt-instance", dest="snjwt_instance", default=None, metavar="URL",
+                    help=f"the instance URL (live), or the mock's URL (default {_config.DEFAULT_MOCK_URL})")
+    for name, (env, ini, text) in _config.SOURCES.items():
+        if ini is not None:
+            parser.addini(ini, f"{text} (environment: {env})", type="bool" if name == "live" else "string",
+                          default=False if name == "live" else "")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+    try:
+        config.stash[CONFIG_KEY] = _config.from_pytest(config)
+    except _config.ConfigError as e:
+        raise pytest.UsageError(str(e)) from None
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    resolved = config.stash.get(CONFIG_KEY, None)
+    return resolved.header() if resolved is not None else None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.failed:
+        target = item.config.stash.get(TARGET_KEY, None)
+        if target is not None and target.mock is not None and "snjwt_instance" in getattr(item, "fixturenames", ()):
+            refusals = target.mock.refusals
+            if refusals:
+                report.sections.append(("snjwt refusals", "\n".join(str(r) for r in refusals)))
+    return report
+
+
+def pytest_assertrepr_compare(config: pytest.Config, op: str, left: Any, right: Any) -> list[str] | None:
+    """Keep tokens and assertions out of assertion diffs (pytest shows both strings' text otherwise)."""
+    from .tokens import AccessToken, Assertion, masked
+
+    if isinstance(left, AccessToken | Assertion) or isinstance(right, AccessToken | Assertion):
+        return [f"{masked(left)} {op} {masked(right)}", "(pytest-snjwt masks access tokens in reports)"]
+    return None

@@ -7,7 +7,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -15,6 +14,7 @@ import responses
 from werkzeug.test import Client
 
 from mock_instance import MockInstance, ServerCrashed
+from tests.helpers import start_serve
 
 BASE = "https://dev12345.service-now.com"
 
@@ -117,23 +117,9 @@ def test_server_crash_is_raised_at_stop(instance: MockInstance, monkeypatch: pyt
         server.stop()
 
 
-def _start_cli(*args: str) -> tuple[subprocess.Popen[str], list[str]]:
-    process = subprocess.Popen([sys.executable, "-m", "mock_instance", "serve", "--port", "0", *args],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    assert process.stdout is not None
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        lines.append(line.rstrip("\n"))
-        if "ready" in line or not line:
-            break
-    return process, lines
-
-
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_cli_serve_prints_flushes_and_stops_cleanly(stop: signal.Signals) -> None:
-    process, lines = _start_cli("--tls", "--admin-password", "s3cr3t-pw")
+    process, lines = start_serve("--tls", "--admin-password", "s3cr3t-pw")
     try:
         url = re.search(r"instance URL (https://127\.0\.0\.1:\d+)", "\n".join(lines)).group(1)  # type: ignore[union-attr]
         assert any("admin user admin" in line for line in lines)
@@ -155,7 +141,7 @@ def test_cli_refuses_bad_settings() -> None:
 
 
 def test_cli_settings_are_applied() -> None:
-    process, lines = _start_cli("--set", "accept_pysnc_header=true", "--set", "rest_body_limit=5")
+    process, lines = start_serve("--set", "accept_pysnc_header=true", "--set", "rest_body_limit=5")
     try:
         url = re.search(r"instance URL (http://\S+)", "\n".join(lines)).group(1)  # type: ignore[union-attr]
         response = requests.post(f"{url}/api/now/table/incident", data=b'{"a": 1}', auth=("admin", "admin"))

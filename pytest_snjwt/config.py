@@ -1,0 +1,153 @@
+"""Options, ini keys and environment variables -> one settings object; testable alone.
+
+Command line beats environment beats ini. Secrets (passwords, the client
+secret) come from the environment only: ini files get committed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mock_instance.sensitive import Secret
+
+#: The default mock instance URL: a reserved .test host (RFC 2606), so nothing can reach a real instance.
+DEFAULT_MOCK_URL = "https://snjwt.test"
+
+MOCK, LIVE_PROVISION, LIVE_CHAIN = "mock", "live (provisioning with admin credentials)", "live (pre-provisioned chain)"
+
+#: setting -> (environment variable, ini key or None for secrets, help).
+SOURCES: dict[str, tuple[str, str | None, str]] = {
+    "live": ("SNJWT_LIVE", "snjwt_live", "run against a real instance instead of the mock"),
+    "instance": ("SNJWT_INSTANCE", "snjwt_instance", "the instance base URL (live), or the mock's URL"),
+    "admin_user": ("SNJWT_ADMIN_USER", "snjwt_admin_user", "admin user name for provisioning (live)"),
+    "admin_password": ("SNJWT_ADMIN_PASSWORD", None, "admin password for provisioning (live; environment only)"),
+    "client_id": ("SNJWT_CLIENT_ID", "snjwt_client_id", "pre-provisioned chain: the app's client id"),
+    "client_secret": ("SNJWT_CLIENT_SECRET", None, "pre-provisioned chain: the client secret (environment only)"),
+    "key_file": ("SNJWT_KEY_FILE", "snjwt_key_file", "pre-provisioned chain: PEM private key, PKCS12 or JKS"),
+    "key_password": ("SNJWT_KEY_PASSWORD", None, "pre-provisioned chain: key/keystore password (environment only)"),
+    "key_alias": ("SNJWT_KEY_ALIAS", "snjwt_key_alias", "pre-provisioned chain: the keystore alias"),
+    "kid": ("SNJWT_KID", "snjwt_kid", "pre-provisioned chain: the verifier map's kid"),
+    "user": ("SNJWT_USER", "snjwt_user", "pre-provisioned chain: the sub value (by the app's User field)"),
+}
+SECRETS = frozenset(name for name, (_, ini, _) in SOURCES.items() if ini is None)
+CHAIN_REQUIRED = ("client_id", "client_secret", "key_file", "user")
+
+
+class ConfigError(Exception):
+    """Missing or contradictory settings; the message names every problem."""
+
+
+@dataclass(frozen=True)
+class SnjwtConfig:
+    """What the plugin runs against, and with which credentials. Secrets are masked."""
+
+    live: bool = False
+    instance: str = DEFAULT_MOCK_URL
+    admin_user: str | None = None
+    admin_password: Secret | None = field(default=None, repr=False)
+    client_id: str | None = None
+    client_secret: Secret | None = field(default=None, repr=False)
+    key_file: str | None = None
+    key_password: Secret | None = field(default=None, repr=False)
+    key_alias: str | None = None
+    kid: str | None = None
+    user: str | None = None
+
+    @property
+    def mode(self) -> str:
+        if not self.live:
+            return MOCK
+        return LIVE_PROVISION if self.admin_user else LIVE_CHAIN
+
+    @property
+    def provisions(self) -> bool:
+        """Whether the plugin creates (and deletes) the chain itself."""
+        return self.mode != LIVE_CHAIN
+
+    def header(self) -> str:
+        """The run's header line."""
+        return f"snjwt: {self.mode} at {self.instance}"
+
+
+def _truthy(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("", "0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"expected true or false, got {value!r}")
+
+
+def resolve(options: Mapping[str, Any], environ: Mapping[str, str], ini: Mapping[str, Any]) -> SnjwtConfig:
+    """Merge the three sources (options > environment > ini) and validate.
+
+    ``options`` holds command-line values (None when not given), ``ini`` the
+    ini values (empty when not set). Raises :class:`ConfigError` naming every
+    missing or contradictory setting at once.
+    """
+    values: dict[str, Any] = {}
+    for name, (env, ini_key, _) in SOURCES.items():
+        value = options.get(name)
+        if value in (None, False, ""):
+            value = environ.get(env) or None
+            if value is None and ini_key is not None:
+                value = ini.get(ini_key) or None
+        values[name] = value
+    problems: list[str] = []
+    live = values["live"]
+    try:
+        live = live if isinstance(live, bool) else _truthy(str(live or ""))
+    except ConfigError as e:
+        problems.append(f"snjwt_live / SNJWT_LIVE: {e}")
+        live = False
+    instance = (values["instance"] or "").strip().rstrip("/")
+    config = SnjwtConfig(
+        live=live,
+        instance=instance or DEFAULT_MOCK_URL,
+        admin_user=values["admin_user"],
+        admin_password=Secret(values["admin_password"]) if values["admin_password"] else None,
+        client_id=values["client_id"],
+        client_secret=Secret(values["client_secret"]) if values["client_secret"] else None,
+        key_file=values["key_file"],
+        key_password=Secret(values["key_password"]) if values["key_password"] else None,
+        key_alias=values["key_alias"],
+        kid=values["kid"],
+        user=values["user"],
+    )
+    if not instance.startswith(("http://", "https://")) and instance:
+        problems.append(f"--snjwt-instance / SNJWT_INSTANCE must be an http(s) URL, not {instance!r}")
+    if live:
+        problems += _live_problems(config, bool(instance))
+    if problems:
+        raise ConfigError("pytest-snjwt cannot start: " + "; ".join(problems))
+    return config
+
+
+def _live_problems(config: SnjwtConfig, has_instance: bool) -> list[str]:
+    problems = []
+    if not has_instance:
+        problems.append("--snjwt-live needs the instance URL (--snjwt-instance or SNJWT_INSTANCE)")
+    if bool(config.admin_user) != bool(config.admin_password):
+        given, missing = (("SNJWT_ADMIN_USER", "SNJWT_ADMIN_PASSWORD") if config.admin_user
+                          else ("SNJWT_ADMIN_PASSWORD", "SNJWT_ADMIN_USER"))
+        problems.append(f"{given} is set but {missing} is missing")
+    if config.admin_user:
+        return problems  # admin credentials win over a pre-provisioned chain
+    missing = [SOURCES[name][0] for name in CHAIN_REQUIRED if not getattr(config, name)]
+    if missing:
+        problems.append("give admin credentials (SNJWT_ADMIN_USER, SNJWT_ADMIN_PASSWORD) or a pre-provisioned "
+                        f"chain; missing: {', '.join(missing)}")
+    elif config.key_file and not Path(config.key_file).is_file():
+        problems.append(f"SNJWT_KEY_FILE {config.key_file!r} is not a readable file")
+    return problems
+
+
+def from_pytest(config: Any) -> SnjwtConfig:
+    """Resolve from a pytest ``Config``: its options, ``os.environ`` and its ini values."""
+    options = {"live": config.getoption("snjwt_live"), "instance": config.getoption("snjwt_instance")}
+    ini = {key: config.getini(key) for _, key, _ in SOURCES.values() if key is not None}
+    return resolve(options, os.environ, ini)

@@ -1,0 +1,196 @@
+"""Every fixture of pytest-snjwt, each with the docstring ``pytest --fixtures`` shows.
+
+Heavy imports happen inside the fixtures: a run that uses none of them pays
+nothing (no interception, no server, no import of the mock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .config import SnjwtConfig
+
+if TYPE_CHECKING:
+    from mock_instance import InstanceServer, MockInstance
+
+    from .keys import Keystore
+    from .provision import Chain
+    from .target import InstanceInfo, Target
+    from .tokens import AccessToken, InstanceSession, TokenResponse
+
+#: Where the plugin keeps the resolved config and the session's target.
+CONFIG_KEY = pytest.StashKey[SnjwtConfig]()
+TARGET_KEY = pytest.StashKey["Target"]()
+MARKER = "snjwt"
+
+
+@pytest.fixture(scope="session")
+def snjwt_keystore() -> Keystore:
+    """An RSA key pair and self-signed certificate, made once per session like keytool does.
+
+    Has ``pkcs12`` (keystore bytes), ``private_key_pem``, ``certificate_pem``,
+    ``certificate_der``, ``alias`` and the passwords; its repr masks them. No key
+    material is ever committed: it is generated fresh.
+    """
+    from .keys import make_keystore
+
+    return make_keystore()
+
+
+@pytest.fixture(scope="session")
+def _snjwt_target(request: pytest.FixtureRequest, snjwt_keystore: Keystore) -> Iterator[Target]:
+    from .provision import Variant
+    from .target import Target, worker_id
+
+    config = request.config.stash[CONFIG_KEY]
+    target = Target(config, snjwt_keystore, worker_id())
+    request.config.stash[TARGET_KEY] = target
+    try:
+        if target.mock is not None:
+            # Provision every variant the collected tests use, once, then snapshot.
+            variants = set()
+            for item in request.session.items:
+                if any(name.startswith("snjwt_") for name in getattr(item, "fixturenames", ())):
+                    marker = item.get_closest_marker(MARKER)
+                    try:
+                        variants.add(Variant.from_marker(marker.kwargs if marker else {}))
+                    except ValueError:
+                        continue  # reported by the test itself, when its chain is asked for
+            target.prepare(variants)
+        yield target
+    finally:
+        problems = target.close()
+        if problems:
+            import warnings
+
+            warnings.warn(pytest.PytestWarning("snjwt teardown left records behind: " + "; ".join(problems)),
+                          stacklevel=1)
+
+
+@pytest.fixture
+def snjwt_instance(_snjwt_target: Target) -> Iterator[InstanceInfo]:
+    """The instance under test: ``.url``, ``.token_url``, ``.live``, and ``.mock`` (None when live).
+
+    In mock mode the instance starts each test in the provisioned state, and
+    ``requests`` calls to ``.url`` are served in-process while the test runs.
+    """
+    _snjwt_target.begin_test()
+    try:
+        yield _snjwt_target.info
+    finally:
+        _snjwt_target.end_test()
+
+
+@pytest.fixture
+def snjwt_mock(snjwt_instance: InstanceInfo) -> MockInstance:
+    """The :class:`mock_instance.MockInstance`, for mock-only controls: clock, settings, refusal reasons.
+
+    Skipped under ``--snjwt-live``. Example: ``snjwt_mock.clock.advance(3600)``,
+    ``snjwt_mock.configure(accept_pysnc_header=True)``, ``snjwt_mock.refusals``.
+    """
+    if snjwt_instance.mock is None:
+        pytest.skip("needs the mock instance (mock-only controls); skipped under --snjwt-live")
+    return snjwt_instance.mock
+
+
+@pytest.fixture
+def snjwt_chain(request: pytest.FixtureRequest, _snjwt_target: Target, snjwt_instance: InstanceInfo) -> Chain:
+    """The provisioned chain: ``client_id``, ``client_secret``, ``kid``, ``user`` (the ``sub``), ``user_field``,
+    ``algorithm``, and ``sys_ids`` of each record. Customise it with ``@pytest.mark.snjwt(...)``.
+    """
+    from .provision import Variant
+    from .target import VariantUnavailable
+
+    marker = request.node.get_closest_marker(MARKER)
+    if marker is not None and marker.args:
+        pytest.fail("@pytest.mark.snjwt takes keyword arguments only", pytrace=False)
+    try:
+        variant = Variant.from_marker(marker.kwargs if marker else {})
+        problem = None
+    except ValueError as e:
+        problem = str(e)
+    if problem is not None:  # failed outside the handler: one message, no chained traceback
+        pytest.fail(problem, pytrace=False)
+    try:
+        return _snjwt_target.chain(variant)
+    except VariantUnavailable as e:
+        pytest.skip(str(e))
+
+
+@pytest.fixture
+def snjwt_assertion(snjwt_chain: Chain, snjwt_instance: InstanceInfo) -> Callable[..., str]:
+    """A factory of signed JWT assertions: ``snjwt_assertion(**claims, headers=None, key=None, algorithm=None)``.
+
+    Each call signs fresh claims for the chain (aud = iss = client id, sub =
+    the user, a new ``jti``, ``iat``/``nbf`` now and ``exp`` in 5 minutes, from
+    the instance's clock). Keyword claims override them, and None removes one:
+    ``snjwt_assertion(aud="wrong")``, ``snjwt_assertion(exp=None)``,
+    ``snjwt_assertion(headers={"kid": "other"}, algorithm="HS256")``.
+    """
+    import time
+
+    from .assertion import build_claims, sign
+    from .tokens import Assertion
+
+    def make(headers: dict[str, Any] | None = None, key: Any = None, algorithm: str | None = None,
+             **claims: Any) -> str:
+        now = snjwt_instance.mock.clock.time() if snjwt_instance.mock is not None else time.time()
+        body = build_claims(snjwt_chain.client_id, snjwt_chain.user, now=now)
+        body.update(claims)
+        body = {name: value for name, value in body.items() if value is not None}
+        return Assertion(sign(body, snjwt_chain.key if key is None else key,
+                              algorithm or snjwt_chain.algorithm, kid=snjwt_chain.kid, headers=headers))
+
+    return make
+
+
+@pytest.fixture
+def snjwt_jwt(snjwt_assertion: Callable[..., str]) -> str:
+    """A valid signed JWT assertion for the chain (fresh ``jti``)."""
+    return snjwt_assertion()
+
+
+@pytest.fixture
+def snjwt_token(_snjwt_target: Target, snjwt_chain: Chain, snjwt_instance: InstanceInfo,
+                snjwt_jwt: str) -> TokenResponse:
+    """The token endpoint's response for ``snjwt_jwt``: a dict with ``access_token``, ``scope``,
+    ``token_type``, ``expires_in``. Its repr masks the token. A refusal fails with the reason (mock).
+    """
+    from .tokens import request_token
+
+    mock = snjwt_instance.mock
+    reasons = (lambda: [str(r) for r in mock.refusals]) if mock is not None else None
+    return request_token(snjwt_instance.token_url, snjwt_chain, snjwt_jwt, reasons=reasons)
+
+
+@pytest.fixture
+def snjwt_access_token(snjwt_token: TokenResponse) -> AccessToken:
+    """The access token: a ``str`` whose repr is masked (safe in failure reports)."""
+    return snjwt_token.access_token
+
+
+@pytest.fixture
+def snjwt_session(snjwt_instance: InstanceInfo, snjwt_access_token: AccessToken) -> Iterator[InstanceSession]:
+    """A ``requests.Session`` that sends the bearer token and resolves relative paths against the instance:
+    ``snjwt_session.get("/api/now/table/incident")``.
+    """
+    from .tokens import InstanceSession
+
+    with InstanceSession(snjwt_instance.url, snjwt_access_token) as session:
+        yield session
+
+
+@pytest.fixture
+def snjwt_server(_snjwt_target: Target, snjwt_instance: InstanceInfo) -> InstanceServer:
+    """The mock over a real socket, for clients that are not ``requests`` (httpx, curl, other processes).
+
+    An https server with a certificate generated at start: ``.url``, ``.token_url`` is
+    ``.url + "/oauth_token.do"``, and ``.ca_file`` to verify it. It shares the
+    mock's state (and this test's chain). Skipped under ``--snjwt-live``.
+    """
+    if snjwt_instance.mock is None:
+        pytest.skip("snjwt_server serves the mock; skipped under --snjwt-live")
+    return _snjwt_target.server(tls=True)

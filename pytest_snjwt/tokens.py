@@ -1,0 +1,113 @@
+"""Getting and using tokens: what the token fixtures return. Every secret-bearing value masks its repr.
+
+pytest prints fixture values in failure reports, so an access token is a
+``str`` whose ``repr`` shows only its first characters, and the token response
+is a ``dict`` whose ``repr`` does the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urljoin
+
+import requests
+
+from mock_instance import JWT_BEARER_GRANT_TYPE
+from mock_instance.sensitive import mask_token
+
+from .provision import Chain
+
+
+class AccessToken(str):
+    """An access token: a plain ``str`` to every API, masked in ``repr``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"AccessToken({mask_token(self)!r})"
+
+
+class Assertion(str):
+    """A signed JWT assertion: a plain ``str``, masked in ``repr`` (it is a credential until it expires)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"Assertion({mask_token(self, 12)!r})"
+
+
+class TokenResponse(dict):  # type: ignore[type-arg]
+    """The token endpoint's JSON response; ``repr`` masks the access token."""
+
+    def __repr__(self) -> str:
+        shown = {k: (mask_token(v) if k in ("access_token", "refresh_token") and isinstance(v, str) else v)
+                 for k, v in self.items()}
+        return f"TokenResponse({shown!r})"
+
+    @property
+    def access_token(self) -> AccessToken:
+        return AccessToken(self["access_token"])
+
+
+class TokenRefused(AssertionError):
+    """The instance refused the token request (the message carries the mock's reasons)."""
+
+
+def token_form(chain: Chain, assertion: str) -> dict[str, str]:
+    """The form ServiceNow expects: grant type, client id and secret, assertion."""
+    form = {"grant_type": JWT_BEARER_GRANT_TYPE, "assertion": assertion, "client_id": chain.client_id}
+    if not chain.variant.public_client:
+        form["client_secret"] = chain.client_secret.reveal()
+    return form
+
+
+def request_token(token_url: str, chain: Chain, assertion: str, *, reasons: Any = None,
+                  session: requests.Session | None = None) -> TokenResponse:
+    """POST the assertion; a refusal raises :class:`TokenRefused` with the reasons when known.
+
+    ``reasons`` is a callable returning the mock's refusal lines (None when live:
+    the platform writes them only to its system log).
+    """
+    __tracebackhide__ = True
+    http = session or requests
+    response = http.post(token_url, data=token_form(chain, assertion), headers={"Accept": "application/json"})
+    if response.status_code != 200:
+        why = ""
+        if reasons is not None:
+            lines = reasons()
+            why = "; the mock's reasons: " + "; ".join(lines) if lines else ""
+        else:
+            why = "; a live instance writes the reason only to its system log (System Logs > All)"
+        raise TokenRefused(f"the token request was refused: HTTP {response.status_code} {response.text[:200]}{why}")
+    return TokenResponse(response.json())
+
+
+class InstanceSession(requests.Session):
+    """A ``requests.Session`` that sends the bearer token and resolves relative URLs against the instance.
+
+    >>> snjwt_session.get("/api/now/table/incident")  # doctest: +SKIP
+    """
+
+    def __init__(self, base_url: str, access_token: str) -> None:
+        super().__init__()
+        self.base_url = base_url.rstrip("/") + "/"
+        self.headers["Authorization"] = f"Bearer {access_token}"
+        self.headers["Accept"] = "application/json"
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if isinstance(url, bytes):
+            url = url.decode()
+        return super().request(method, urljoin(self.base_url, url.lstrip("/")), *args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<InstanceSession {self.base_url} Authorization=Bearer ***>"
+
+
+def masked(value: Any) -> str:
+    """A value as the plugin lets reports show it."""
+    if isinstance(value, AccessToken | Assertion):
+        return repr(value)
+    if isinstance(value, Mapping) and "access_token" in value:
+        return repr(TokenResponse(value))
+    return repr(value)

@@ -1,0 +1,47 @@
+"""Helpers shared by the project's tests."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+def start_serve(*args: str, timeout: float = 30) -> tuple[subprocess.Popen[str], list[str]]:
+    """Start ``python -m mock_instance serve --port 0 ARGS``; return it and the lines up to 'ready'."""
+    process = subprocess.Popen([sys.executable, "-m", "mock_instance", "serve", "--port", "0", *args],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        lines.append(line.rstrip("\n"))
+        if "ready" in line or not line:
+            break
+    return process, lines
+
+
+def url_of(lines: list[str]) -> str:
+    """The instance URL printed by ``snjwt-mock serve``."""
+    match = re.search(r"instance URL (https?://\S+)", "\n".join(lines))
+    assert match, lines
+    return match.group(1)
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[tuple[str, list[str]]]:
+    """``snjwt-mock serve`` in a separate process for the duration of the block: (url, printed lines)."""
+    process, lines = start_serve(*args)
+    try:
+        yield url_of(lines), lines
+    finally:
+        process.terminate()
+        try:
+            process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
