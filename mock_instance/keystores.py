@@ -146,7 +146,10 @@ def _der_certificate(der: bytes) -> x509.Certificate:
         raise KeyMaterialError(f"the keystore's certificate cannot be read: {e}") from e
 
 
+@functools.lru_cache(maxsize=64)
 def _load_pkcs12(data: bytes, store_password: str | None) -> KeyEntry:
+    # Cached by content and password: each open costs ~40 ms of PBKDF2 (as keytool's
+    # own stores do), and the instance reads the same keystore on every exchange.
     try:
         loaded = pkcs12.load_pkcs12(data, store_password.encode() if store_password else None)
     except ValueError as e:

@@ -133,14 +133,18 @@ def signing_entry(store: Store, record: Record, key_password: str | None) -> Key
 def refresh_certificate_fields(store: Store, record: Record) -> None:
     """After a file is attached to a certificate record, fill its fields from the file.
 
-    A DER file on a ``format=der`` record, or a keystore, is read the same way
-    as ``pem_certificate``. Unreadable files are left for the token endpoint
-    to report (a keystore may get its password later).
+    A DER file on a ``format=der`` record is read the same way as
+    ``pem_certificate`` (PLATFORM.md §1). Keystores are opened only when used
+    (verification, GlideJWTAPI): opening one costs ~40 ms of PBKDF2, and its
+    password may come later.
     """
     if record.get("pem_certificate", "").strip():
         return
+    content = attached_bytes(store, record)
+    if content is None or is_keystore(record, content):
+        return
     try:
-        cert = certificate_of(store, record)
+        cert = load_certificate(content).certificate
     except KeyMaterialError:
         return
     store.update("sys_certificate", record["sys_id"], certificate_fields(cert, store.clock.time()),

@@ -28,16 +28,18 @@ MARKER = "snjwt"
 
 
 @pytest.fixture(scope="session")
-def snjwt_keystore() -> Keystore:
-    """An RSA key pair and self-signed certificate, made once per session like keytool does.
+def snjwt_keystore(request: pytest.FixtureRequest) -> Keystore:
+    """An RSA key pair and self-signed certificate, made like keytool does, once per session.
 
     Has ``pkcs12`` (keystore bytes), ``private_key_pem``, ``certificate_pem``,
     ``certificate_der``, ``alias`` and the passwords; its repr masks them. No key
-    material is ever committed: it is generated fresh.
+    material is committed: the pair is generated on first use and kept in pytest's
+    cache folder (``--cache-clear`` makes a new one).
     """
-    from .keys import make_keystore
+    from .keys import load_or_make_keystore
 
-    return make_keystore()
+    cache = getattr(request.config, "cache", None)
+    return load_or_make_keystore(cache.mkdir("snjwt") if cache is not None else None)
 
 
 @pytest.fixture(scope="session")
@@ -163,7 +165,8 @@ def snjwt_token(_snjwt_target: Target, snjwt_chain: Chain, snjwt_instance: Insta
 
     mock = snjwt_instance.mock
     reasons = (lambda: [str(r) for r in mock.refusals]) if mock is not None else None
-    return request_token(snjwt_instance.token_url, snjwt_chain, snjwt_jwt, reasons=reasons)
+    return request_token(snjwt_instance.token_url, snjwt_chain, snjwt_jwt, reasons=reasons,
+                         session=_snjwt_target.http)
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -25,6 +27,8 @@ from mock_instance import KeyMaterialError, MissingExtraError, Secret
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 #: keytool's default RSA size for -keyalg RSA.
 RSA_KEY_SIZE = 2048
+#: keytool's default PBKDF2 iteration count for PKCS12 keystores (JDK 12+).
+KEYTOOL_PBE_ITERATIONS = 10000
 _CURVES = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
 
 
@@ -80,11 +84,18 @@ class Keystore:
 
     @cached_property
     def pkcs12(self) -> bytes:
-        """The keystore as keytool writes it by default (PKCS12), one password for store and key."""
-        return pkcs12.serialize_key_and_certificates(
-            self.alias.encode(), self.private_key, self.certificate, None,
-            serialization.BestAvailableEncryption(self.store_password.reveal().encode()),
-        )
+        """The keystore as keytool writes it by default (PKCS12), one password for store and key.
+
+        AES-256 with PBKDF2-SHA256 at 10,000 rounds: keytool's own defaults
+        (``keystore.pkcs12.keyPbeIterationCount``).
+        """
+        encryption = (serialization.PrivateFormat.PKCS12.encryption_builder()
+                      .kdf_rounds(KEYTOOL_PBE_ITERATIONS)
+                      .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
+                      .hmac_hash(hashes.SHA256())
+                      .build(self.store_password.reveal().encode()))
+        return pkcs12.serialize_key_and_certificates(self.alias.encode(), self.private_key, self.certificate, None,
+                                                     encryption)
 
     @cached_property
     def private_key_pem(self) -> bytes:
@@ -119,6 +130,36 @@ class Keystore:
     def __repr__(self) -> str:
         return (f"Keystore(alias={self.alias!r}, key={self.algorithm_family}, "
                 f"subject={self.certificate.subject.rfc4514_string()!r}, passwords=***, private_key=***)")
+
+
+def load_or_make_keystore(folder: Path | None, **options: Any) -> Keystore:
+    """:func:`make_keystore`, reusing a key pair saved in ``folder`` by an earlier run.
+
+    RSA key generation costs ~100 ms; pytest's cache folder (``.pytest_cache``,
+    which pytest itself keeps out of git) saves it on every later run. A saved
+    pair is ignored when unreadable or when its certificate expires within 30 days.
+    """
+    if folder is None:
+        return make_keystore(**options)
+    key_path, cert_path = folder / "client-key.pem", folder / "client-cert.pem"
+    try:
+        key = serialization.load_pem_private_key(key_path.read_bytes(), None)
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        fresh = cert.not_valid_after_utc - datetime.datetime.now(datetime.UTC) > datetime.timedelta(days=30)
+        if fresh and isinstance(key, rsa.RSAPrivateKey) and cert.public_key() == key.public_key():
+            password = options.get("password", "abcd1234")
+            return Keystore(options.get("alias", "snclient"), key, cert, Secret(password), Secret(password))
+    except (OSError, ValueError):
+        pass
+    keystore = make_keystore(**options)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        key_path.touch(mode=0o600)
+        key_path.write_bytes(keystore.private_key_pem)
+        cert_path.write_text(keystore.certificate_pem)
+    except OSError:
+        pass  # a read-only cache only costs the next run a new key
+    return keystore
 
 
 def make_keystore(alias: str = "snclient", algorithm: str = "RS256", password: str = "abcd1234",

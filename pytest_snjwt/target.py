@@ -59,6 +59,11 @@ class Target:
         self._base_state: Any = None
         self._provisioner: Provisioner | None = None
         self._admin: requests.Session | None = None
+        #: The session token requests go through (one per run: connections are reused live).
+        self.http = requests.Session()
+        if not config.live:
+            # An in-process URL needs no proxy or netrc look-up: skip the os.environ scan per request.
+            self.http.trust_env = False
         if not config.live:
             self.mock = MockInstance()
             self._interception = self.mock.intercept(self.url)
@@ -68,6 +73,7 @@ class Target:
 
     def _admin_session(self, auth: tuple[str, str]) -> None:
         self._admin = requests.Session()
+        self._admin.trust_env = self.config.live
         self._admin.auth = auth
         self._admin.headers["Accept"] = "application/json"
         self._provisioner = Provisioner(TableClient(self._admin, self.url), self.prefix, self.keystore,
@@ -171,6 +177,7 @@ class Target:
             problems = self._provisioner.teardown()
         if self._admin is not None:
             self._admin.close()
+        self.http.close()
         return problems
 
 

@@ -87,8 +87,9 @@ def test_junk_attachment_on_a_der_record_is_refused(instance: MockInstance) -> N
     assert instance.query("sys_attachment") == []
 
 
-def test_keystore_attachment_fills_fields(instance: MockInstance, rsa_keystore: Keystore) -> None:
+def test_keystore_attachment_is_opened_only_when_used(instance: MockInstance, rsa_keystore: Keystore) -> None:
     record = instance.insert("sys_certificate", {"name": "ks", "type": "pkcs12_key_store",
-                                                 "key_store_password": "abcd1234"})
+                                                 "key_store_password": "not yet known"})
     instance.attach("sys_certificate", record["sys_id"], "snclient.keystore", rsa_keystore.pkcs12)
-    assert instance.get("sys_certificate", record["sys_id"])["subject"] == "CN=snclient"
+    assert instance.get("sys_certificate", record["sys_id"])["subject"] == ""
+    assert len(instance.query("sys_attachment")) == 1

@@ -269,3 +269,23 @@ def test_runs_under_xdist(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_user=EVERY_FIXTURE)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
     result.assert_outcomes(passed=11)
+
+
+def test_session_key_is_reused_from_pytest_s_cache(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile('''
+        def test_key(snjwt_keystore, snjwt_token):
+            print("CERT", snjwt_keystore.certificate.serial_number)
+    ''')
+
+    def serial(*args: str) -> str:
+        result = pytester.runpytest("-s", *args)
+        result.assert_outcomes(passed=1)
+        return result.stdout.str().split("CERT ", 1)[1].split()[0]
+
+    first = serial()
+    assert serial() == first
+    assert serial("--cache-clear") != first
+    key_file = pytester.path / ".pytest_cache" / "d" / "snjwt" / "client-key.pem"
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    (key_file.parent / "client-cert.pem").write_text("not a certificate")
+    assert serial() != first  # an unreadable cache is replaced, never fatal
