@@ -47,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="provision a ready JWT chain at start and print what a client needs")
     demo = commands.add_parser("demo", help="walk through the setup article's steps on an embedded instance")
     demo.add_argument("--json", action="store_true", help="print one JSON document instead of text")
+    sign = commands.add_parser("jwt", help="sign a fresh JWT assertion (aud = iss = client id, new jti) and print it")
+    sign.add_argument("--key", required=True, help="the client's private key: PEM, PKCS12 or JKS file")
+    sign.add_argument("--password", default=None, help="the key or keystore password, if any")
+    sign.add_argument("--client-id", required=True, help="the app registry's client id (aud and iss)")
+    sign.add_argument("--sub", required=True, help="the user, by the app's User field (email by default)")
+    sign.add_argument("--kid", default=None, help="the JWT verifier map's kid")
+    sign.add_argument("--alg", default=None, help="RS256/384/512 or ES256/384/512 (default: from the key)")
+    sign.add_argument("--lifetime", type=int, default=300, help="seconds until exp (default 300)")
     return parser
 
 
@@ -54,9 +62,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "jwt":
+        return sign_jwt(args)
     from .demo import run_demo
 
     return run_demo(as_json=args.json)
+
+
+def sign_jwt(args: argparse.Namespace) -> int:
+    """``snjwt-mock jwt``: print a freshly signed assertion (what curl needs in ``assertion=``)."""
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from .jwt_client import build_claims, sign_assertion
+    from .keystores import KeyMaterialError, load_private_key
+
+    try:
+        key = load_private_key(Path(args.key).read_bytes(), args.password).private_key
+    except (OSError, KeyMaterialError) as e:
+        raise SystemExit(f"snjwt-mock jwt: cannot read {args.key}: {e}") from None
+    curves = {256: "ES256", 384: "ES384", 521: "ES512"}
+    algorithm = args.alg or (curves.get(key.curve.key_size, "ES256") if isinstance(key, ec.EllipticCurvePrivateKey)
+                             else "RS256")
+    say(sign_assertion(key, build_claims(args.client_id, args.sub, lifetime=args.lifetime), kid=args.kid,
+                       algorithm=algorithm))
+    return 0
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -75,21 +106,27 @@ def serve(args: argparse.Namespace) -> int:
         server = instance.serve(args.host, args.port, tls=args.tls)
     except OSError as e:
         raise SystemExit(f"snjwt-mock: cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
+    demo = None
     try:
         say(f"snjwt-mock: instance URL {server.url}")
         password_note = "default password" if args.admin_password == "admin" else "password from --admin-password"
         say(f"snjwt-mock: admin user {ADMIN_USER_NAME} ({password_note})")
         if server.ca_file:
             say(f"snjwt-mock: TLS certificate {server.ca_file} (pass it to clients as the CA)")
+        demo = None
         if args.demo:
-            from .demo import serve_demo
+            from .demo import ServeDemo
 
-            serve_demo(instance, server.url, say, ca_file=server.ca_file)
+            demo = ServeDemo(instance, server.url, args.admin_password, ca_file=server.ca_file)
+            for line in demo.lines():
+                say(line)
         say("snjwt-mock: ready; Ctrl-C or SIGTERM stops it")
         while not stop.wait(0.5):
             pass
     finally:
         server.stop()
+        if demo is not None:
+            demo.close()
         say("snjwt-mock: stopped")
     return 0
 

@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,18 +20,10 @@ from jwt.algorithms import get_default_algorithms
 from jwt.utils import base64url_encode
 
 from mock_instance import Secret
+from mock_instance.jwt_client import DEFAULT_LIFETIME, build_claims
 
-#: How long a signed assertion lives by default, seconds.
-DEFAULT_LIFETIME = 300
+__all__ = ["DEFAULT_LIFETIME", "build_claims", "sign"]
 _HMAC = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
-
-
-def build_claims(client_id: str, subject: str, *, now: float | None = None, lifetime: int = DEFAULT_LIFETIME,
-                 jti: str | None = None) -> dict[str, Any]:
-    """The claims ServiceNow checks (PLATFORM.md §4 steps 7-12), times from ``now``."""
-    issued = int(time.time() if now is None else now)
-    return {"aud": client_id, "iss": client_id, "sub": subject, "iat": issued, "nbf": issued,
-            "exp": issued + lifetime, "jti": jti or str(uuid.uuid4())}
 
 
 def sign(claims: Mapping[str, Any], key: Any, algorithm: str, *, kid: str | None = None,

@@ -17,51 +17,20 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 
 from mock_instance import KeyMaterialError, MissingExtraError, Secret
+from mock_instance.certs import (
+    PrivateKey,
+    generate_private_key,
+    key_family,
+    pkcs12_keystore,
+    private_key_pem,
+    self_signed_certificate,
+)
 
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-#: keytool's default RSA size for -keyalg RSA.
-RSA_KEY_SIZE = 2048
-#: keytool's default PBKDF2 iteration count for PKCS12 keystores (JDK 12+).
-KEYTOOL_PBE_ITERATIONS = 10000
-_CURVES = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
-
-
-def key_family(algorithm: str) -> str:
-    """``RS``, ``ES`` or ``HS`` for a JWS alg name; ValueError for anything else."""
-    family = algorithm[:2].upper()
-    if family not in ("RS", "ES", "HS") or algorithm[2:] not in ("256", "384", "512"):
-        raise ValueError(f"algorithm must be RS/ES/HS 256/384/512, not {algorithm!r}")
-    return family
-
-
-def generate_private_key(algorithm: str = "RS256") -> PrivateKey:
-    """A fresh key for an RS* (RSA 2048) or ES* (the alg's curve) algorithm."""
-    family = key_family(algorithm)
-    if family == "RS":
-        return rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_SIZE)
-    if family == "ES":
-        return ec.generate_private_key(_CURVES[algorithm.upper()]())
-    raise ValueError("HS algorithms use the verifier map's shared key, not a key pair")
-
-
-def self_signed_certificate(key: PrivateKey, common_name: str = "snclient", validity_days: int = 365,
-                            not_before: datetime.datetime | None = None) -> x509.Certificate:
-    """A self-signed certificate, as ``keytool -genkey`` makes one."""
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    start = not_before or datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(start).not_valid_after(start + datetime.timedelta(days=validity_days))
-        .sign(key, hashes.SHA256())
-    )
+_DEFAULT_PASSWORD = "abcd1234"
 
 
 @dataclass(frozen=True, repr=False)
@@ -86,22 +55,14 @@ class Keystore:
     def pkcs12(self) -> bytes:
         """The keystore as keytool writes it by default (PKCS12), one password for store and key.
 
-        AES-256 with PBKDF2-SHA256 at 10,000 rounds: keytool's own defaults
-        (``keystore.pkcs12.keyPbeIterationCount``).
+        AES-256 with PBKDF2-SHA256 at 10,000 rounds: keytool's own defaults.
         """
-        encryption = (serialization.PrivateFormat.PKCS12.encryption_builder()
-                      .kdf_rounds(KEYTOOL_PBE_ITERATIONS)
-                      .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
-                      .hmac_hash(hashes.SHA256())
-                      .build(self.store_password.reveal().encode()))
-        return pkcs12.serialize_key_and_certificates(self.alias.encode(), self.private_key, self.certificate, None,
-                                                     encryption)
+        return pkcs12_keystore(self.alias, self.private_key, self.certificate, self.store_password.reveal())
 
     @cached_property
     def private_key_pem(self) -> bytes:
         """The private key as unencrypted PKCS8 PEM (what a client signs with)."""
-        return self.private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                              serialization.NoEncryption())
+        return private_key_pem(self.private_key)
 
     @cached_property
     def certificate_pem(self) -> str:
@@ -147,7 +108,7 @@ def load_or_make_keystore(folder: Path | None, **options: Any) -> Keystore:
         cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
         fresh = cert.not_valid_after_utc - datetime.datetime.now(datetime.UTC) > datetime.timedelta(days=30)
         if fresh and isinstance(key, rsa.RSAPrivateKey) and cert.public_key() == key.public_key():
-            password = options.get("password", "abcd1234")
+            password = options.get("password", _DEFAULT_PASSWORD)
             return Keystore(options.get("alias", "snclient"), key, cert, Secret(password), Secret(password))
     except (OSError, ValueError):
         pass
@@ -162,7 +123,7 @@ def load_or_make_keystore(folder: Path | None, **options: Any) -> Keystore:
     return keystore
 
 
-def make_keystore(alias: str = "snclient", algorithm: str = "RS256", password: str = "abcd1234",
+def make_keystore(alias: str = "snclient", algorithm: str = "RS256", password: str = _DEFAULT_PASSWORD,
                   key_password: str | None = None, validity_days: int = 365,
                   common_name: str | None = None) -> Keystore:
     """Make a key pair and self-signed certificate as the setup article's keytool command does."""
@@ -171,5 +132,5 @@ def make_keystore(alias: str = "snclient", algorithm: str = "RS256", password: s
     return Keystore(alias, key, cert, Secret(password), Secret(key_password if key_password is not None else password))
 
 
-__all__ = ["KeyMaterialError", "Keystore", "generate_private_key", "key_family", "make_keystore",
-           "self_signed_certificate"]
+__all__ = ["KeyMaterialError", "Keystore", "PrivateKey", "generate_private_key", "key_family",
+           "load_or_make_keystore", "make_keystore", "self_signed_certificate"]

@@ -20,7 +20,7 @@ def start_serve(*args: str, timeout: float = 30) -> tuple[subprocess.Popen[str],
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         lines.append(line.rstrip("\n"))
-        if "ready" in line or not line:
+        if line.startswith("snjwt-mock: ready") or not line:
             break
     return process, lines
 
