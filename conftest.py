@@ -29,21 +29,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile("thorough" if config.getoption("--thorough") else "default")
-    config.addinivalue_line("markers", "thorough_only: runs only under --thorough")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if config.getoption("--thorough"):
-        return
-    skip = pytest.mark.skip(reason="long run: opt in with --thorough")
-    for item in items:
-        if "thorough_only" in item.keywords:
-            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")
 def thorough(request: pytest.FixtureRequest) -> bool:
-    """Whether --thorough was given (tests scale their sizes by it)."""
+    """Whether --thorough was given: tests scale their sizes by it (8 x 60 exchanges become 8 x 1,000)."""
     return bool(request.config.getoption("--thorough"))
 
 

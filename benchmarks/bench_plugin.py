@@ -21,13 +21,12 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import report  # noqa: E402
+from harness import quick_flag, report  # noqa: E402
 
-TESTS = 300
-ROUNDS = 5
 
 
 def write(folder: Path, name: str, count: int, fixture: bool) -> Path:
+    """A test file of ``count`` empty tests, each taking the fixture or not."""
     arg = "snjwt_access_token" if fixture else ""
     body = "\n".join(f"def test_{n}({arg}):\n    pass\n" for n in range(count))
     path = folder / name
@@ -46,24 +45,26 @@ def run(path: Path) -> float:
 
 
 def main() -> None:
+    quick = quick_flag(__doc__)
+    tests, rounds = (20, 1) if quick else (300, 5)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         files = {
-            "many_with": write(folder, "test_many_with.py", TESTS, True),
-            "many_without": write(folder, "test_many_without.py", TESTS, False),
+            "many_with": write(folder, "test_many_with.py", tests, True),
+            "many_without": write(folder, "test_many_without.py", tests, False),
             "one_with": write(folder, "test_one_with.py", 1, True),
             "one_without": write(folder, "test_one_without.py", 1, False),
         }
         samples: dict[str, list[float]] = {name: [] for name in files}
         for path in files.values():
             run(path)  # warm-up: writes the bytecode caches and pytest's cache (the session key pair)
-        for _ in range(ROUNDS):
+        for _ in range(rounds):
             for name, path in files.items():
                 samples[name].append(run(path))
     t = {name: statistics.median(values) for name, values in samples.items()}
-    per_test = (t["many_with"] - t["many_without"]) / TESTS
+    per_test = (t["many_with"] - t["many_without"]) / tests
     startup = (t["one_with"] - t["one_without"]) - per_test
-    print("\nPlugin (issue 4): medians over", ROUNDS, "rounds of fresh pytest processes")
+    print("\nPlugin (issue 4): medians over", rounds, "rounds of fresh pytest processes")
     for name, seconds in t.items():
         print(f"  {name:<14} {seconds * 1000:8.1f} ms")
     report("Plugin cost", [

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import compare, report  # noqa: E402
+from harness import compare, quick_flag, report  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
 
 from mock_instance import MockInstance  # noqa: E402
@@ -54,22 +54,27 @@ def bare_app(body: bytes) -> Callable:
 
 
 def main() -> None:
+    quick = quick_flag(__doc__)
     instance = MockInstance()
     record = instance.insert("incident", {"short_description": "benchmark", "caller_id": ""})
     path = f"/api/now/table/incident/{record['sys_id']}"
     mock_get = call(instance, path)
     constant = bare_app(json.dumps({"result": record}).encode())
-    times = compare({"mock": mock_get, "bare": call(constant, path)}, number=2000)
+    times = compare({"mock": mock_get, "bare": call(constant, path)}, number=20 if quick else 2000,
+                    rounds=2 if quick else 7)
     rows = [("(a) GET by sys_id vs bare Werkzeug constant JSON", times["mock"] / times["bare"], 2.0, times["mock"])]
 
     sized = {}
-    for size in (1000, 10000):
+    small, large = (100, 1000) if quick else (1000, 10000)
+    for size in (small, large):
         big = MockInstance()
         for n in range(size):
             big.insert("incident", {"short_description": f"row {n}", "state": str(n % 7)})
         sized[size] = call(big, "/api/now/table/incident", "sysparm_query=state%3D3&sysparm_limit=10")
-    times = compare({"1k": sized[1000], "10k": sized[10000]}, number=20, rounds=5)
-    rows.append(("(b) state=3 list query, 10k records vs 1k", times["10k"] / times["1k"], 12.0, times["10k"]))
+    times = compare({"small": sized[small], "large": sized[large]}, number=2 if quick else 20,
+                    rounds=2 if quick else 5)
+    rows.append((f"(b) state=3 list query, {large} records vs {small}", times["large"] / times["small"], 12.0,
+                 times["large"]))
     report("Table API (issue 2)", rows)
 
 

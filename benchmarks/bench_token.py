@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jwt  # noqa: E402
 import requests  # noqa: E402
-from harness import compare, report  # noqa: E402
+from harness import compare, quick_flag, report  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
 
 from mock_instance import JWT_BEARER_GRANT_TYPE, MockInstance  # noqa: E402
@@ -33,7 +33,6 @@ from pytest_snjwt.keys import make_keystore  # noqa: E402
 from tests.mock_instance.chain import build_chain  # noqa: E402
 
 BASE = "https://bench.snjwt.test"
-NUMBER = 300
 
 
 def bare_verifier(public_key: Any, client_id: str) -> Any:
@@ -62,12 +61,14 @@ def wsgi_post(app: Any, bodies: Any) -> Any:
 
 
 def main() -> None:
+    quick = quick_flag(__doc__)
+    number, rounds = (10, 2) if quick else (300, 5)
     instance = MockInstance()
     chain = build_chain(instance, make_keystore())
     instance.configure(cleanup_interval=10**9)  # measure the exchange, not the periodic cleanup job
     public_key = chain.keystore.certificate.public_key()  # type: ignore[union-attr]
     # JTI verification is on: every exchange needs its own assertion, signed up front (client side).
-    total = NUMBER * 40
+    total = number * 40
     forms = [chain.form() for _ in range(total)]
     bodies = itertools.cycle([urlencode(f).encode() for f in forms])
     assertions = itertools.cycle([f["assertion"] for f in forms])
@@ -78,7 +79,7 @@ def main() -> None:
 
     mock_bodies = iter([urlencode(f).encode() for f in forms])
     times = compare({"mock": wsgi_post(instance, mock_bodies), "bare": wsgi_post(bare, bodies),
-                     "pyjwt": raw_decode}, number=NUMBER, rounds=5)
+                     "pyjwt": raw_decode}, number=number, rounds=rounds)
     rows = [("WSGI: mock exchange vs bare PyJWT-verifying app", times["mock"] / times["bare"], 1.3, times["mock"]),
             ("WSGI: mock exchange vs raw jwt.decode", times["mock"] / times["pyjwt"], None, times["pyjwt"])]
 
@@ -95,7 +96,7 @@ def main() -> None:
             "mock": lambda: session.post(f"{BASE}/oauth_token.do", data=next(forms)).raise_for_status(),
             "bare": lambda: session.post("https://bare.snjwt.test/oauth_token.do",
                                          data=next(bare_forms)).raise_for_status(),
-        }, number=NUMBER, rounds=5)
+        }, number=number, rounds=rounds)
     rows.append(("requests in-process: mock exchange vs bare PyJWT app", times["mock"] / times["bare"], 1.3,
                  times["mock"]))
     report("Token exchange (issue 3)", rows)

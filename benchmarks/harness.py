@@ -8,10 +8,18 @@ over rounds of the per-call time.
 
 from __future__ import annotations
 
+import argparse
 import gc
 import statistics
 import time
 from collections.abc import Callable
+
+
+def quick_flag(description: str | None) -> bool:
+    """Parse ``--quick``: a few iterations, to check a script works (the suite runs it so); no figure is meaningful."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="a smoke run with tiny sizes")
+    return parser.parse_args().quick
 
 
 def per_call(fn: Callable[[], object], number: int) -> float:

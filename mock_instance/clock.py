@@ -115,8 +115,17 @@ def format_glide(epoch: float) -> str:
 
 
 def parse_glide(value: str) -> float | None:
-    """Parse a platform date-time string to epoch seconds; None when it is not one."""
+    """Parse a platform date-time string to epoch seconds; None when it is not one.
+
+    By slicing rather than strptime: every Bearer request parses its token's
+    expiry, and strptime is most of that check's cost. datetime() still
+    refuses out-of-range fields.
+    """
+    if not isinstance(value, str) or len(value) != 19 or value[4] != "-" or value[7] != "-" \
+            or value[10] != " " or value[13] != ":" or value[16] != ":":
+        return None
     try:
-        return datetime.strptime(value, GLIDE_DATETIME_FORMAT).replace(tzinfo=UTC).timestamp()
-    except (TypeError, ValueError):
+        return datetime(int(value[0:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]), int(value[14:16]),
+                        int(value[17:19]), tzinfo=UTC).timestamp()
+    except ValueError:
         return None

@@ -20,7 +20,12 @@ JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON response as the platform writes it: compact, UTF-8, its content type."""
-    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    try:
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate, stored from a JSON "\udxxx" escape, has no UTF-8 form: send the
+        # whole body with JSON's own escapes instead (still valid JSON, same values).
+        body = json.dumps(payload, separators=(",", ":")).encode("ascii")
     return Response(body, status=status, headers=headers, content_type=JSON_CONTENT_TYPE)
 
 

@@ -186,3 +186,18 @@ def test_delete_removes_attachments(instance: MockInstance) -> None:
     assert instance.get("sys_attachment", attachment["sys_id"]) is None
     assert instance.store.file(attachment["sys_id"]) is None
     assert not instance.delete("incident", incident["sys_id"])
+
+
+@pytest.mark.parametrize(("text", "epoch"), [("2026-11-28 05:00:00", 1795842000.0), ("1970-01-01 00:00:00", 0.0)])
+def test_parse_glide(text: str, epoch: float) -> None:
+    from mock_instance.clock import format_glide, parse_glide
+
+    assert parse_glide(text) == epoch and format_glide(epoch) == text
+
+
+@pytest.mark.parametrize("text", ["", "2026-13-01 00:00:00", "2026-02-30 00:00:00", "2026-11-28T05:00:00",
+                                  "2026-11-28 05:00", "abcd-ef-gh ij:kl:mn", "2026-11-28 24:00:00"])
+def test_parse_glide_refuses_what_is_not_a_date(text: str) -> None:
+    from mock_instance.clock import parse_glide
+
+    assert parse_glide(text) is None

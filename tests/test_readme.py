@@ -1,0 +1,186 @@
+"""The README's snippets are true: each is an example file that is tested, or is run here."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from mock_instance import ACCESS_TOKEN_REASONS, REASONS, Settings
+from pytest_snjwt.keys import make_keystore
+from pytest_snjwt.provision import Provisioner, TableClient, Variant
+from tests.helpers import serving, start_serve, url_of
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+BLOCK = re.compile(r"((?:<!--[^\n]*-->\n)?)```(\w+)\n(.*?)```", re.S)
+MARKER = re.compile(r"<!-- (example|tested-by): (\S+) -->")
+PLACEHOLDER_URL = "https://dev12345.service-now.com"
+BIN = Path(sys.executable).parent
+
+
+def blocks(language: str | None = None) -> list[tuple[str | None, str | None, str, str]]:
+    """(marker kind, marker target, language, code) for every fenced block."""
+    found = []
+    for comment, lang, code in BLOCK.findall(README):
+        marker = MARKER.search(comment)
+        if language is None or lang == language:
+            found.append((marker.group(1) if marker else None, marker.group(2) if marker else None, lang, code))
+    return found
+
+
+def block_for(test_name: str) -> str:
+    matches = [code for kind, target, _, code in blocks() if kind == "tested-by" and target.endswith(test_name)]
+    assert len(matches) == 1, test_name
+    return matches[0]
+
+
+def test_every_snippet_is_an_example_or_names_its_test() -> None:
+    found = blocks()
+    assert len(found) >= 12
+    for kind, target, language, code in found:
+        assert kind is not None, f"a {language} block has no marker:\n{code[:200]}"
+        if kind == "example":
+            assert (ROOT / target).read_text() == code, f"README block differs from {target}"
+        elif target != ".ci/run":
+            path, _, name = target.partition("::")
+            assert f"def {name}(" in (ROOT / path).read_text(), f"{target} does not exist"
+
+
+def test_quick_start_has_exactly_two_commands_that_make_a_venv() -> None:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```bash\n(.*?)```", section, re.S)
+    assert len(commands) == 2
+    demo, tests = (c.strip() for c in commands)
+    for command in (demo, tests):
+        assert command.startswith("python3 -m venv .venv && .venv/bin/pip install ")
+        assert "\n" not in command
+    assert demo.endswith(".venv/bin/snjwt-mock demo")
+    assert "'.[test]'" in tests and tests.endswith("-m pytest -q -p no:cacheprovider")
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "Quick start" in script and "blocks[1]" in script
+
+
+def run_block(code: str, cwd: Path, replacements: dict[str, str], timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    for old, new in replacements.items():
+        assert old in code, old
+        code = code.replace(old, new)
+    code = code.replace("pytest ", f"{sys.executable} -m pytest -p no:cacheprovider ")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SNJWT_")}
+    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
+    return subprocess.run(["bash", "-e", "-c", code], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture
+def first_test(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "examples" / "test_first.py", tmp_path / "test_first.py")
+    return tmp_path
+
+
+def test_live_mode_with_admin_credentials(first_test: Path) -> None:
+    with serving() as (url, _):
+        result = run_block(block_for("test_live_mode_with_admin_credentials"), first_test,
+                           {PLACEHOLDER_URL: url, "'the admin password'": "admin"})
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "1 passed" in result.stdout
+        assert f"snjwt: live (provisioning with admin credentials) at {url}" in result.stdout
+
+
+def test_live_mode_with_a_preprovisioned_chain(first_test: Path) -> None:
+    with serving() as (url, _):
+        session = requests.Session()
+        session.auth = ("admin", "admin")
+        keystore = make_keystore()
+        chain = Provisioner(TableClient(session, url), "readme-", lambda alg: keystore).provision(Variant())
+        (first_test / "snclient.keystore").write_bytes(keystore.pkcs12)
+        result = run_block(block_for("test_live_mode_with_a_preprovisioned_chain"), first_test, {
+            PLACEHOLDER_URL: url, "0123456789abcdef0123456789abcdef": chain.client_id,
+            "'the client secret'": chain.client_secret.reveal(), "the-verifier-map-kid": chain.kid or "",
+            "jwt.user@example.com": chain.user})
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "1 passed" in result.stdout and "pre-provisioned chain" in result.stdout
+
+
+def test_ini_block(pytester: pytest.Pytester) -> None:
+    ini = [code for kind, target, lang, code in blocks("ini")]
+    assert len(ini) == 1
+    pytester.makeini(ini[0])
+    pytester.makepyfile(test_first=(ROOT / "examples" / "test_first.py").read_text())
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"snjwt: mock at {PLACEHOLDER_URL}"])
+
+
+def test_serve_block() -> None:
+    command = block_for("test_serve_block").strip()
+    assert command.startswith("snjwt-mock serve ")
+    process, lines = start_serve(*command.split()[2:])
+    try:
+        url = url_of(lines)
+        ca = re.search(r"TLS certificate (\S+)", "\n".join(lines)).group(1)  # type: ignore[union-attr]
+        assert url.startswith("https://")
+        assert requests.get(f"{url}/api/now/table/incident", auth=("admin", "admin"), verify=ca).status_code == 200
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def test_benchmark_scripts_run() -> None:
+    scripts = [line.split()[1] for line in block_for("test_benchmark_scripts_run").strip().splitlines()]
+    assert scripts and all((ROOT / s).is_file() for s in scripts)
+    for script in scripts:
+        result = subprocess.run([sys.executable, script, "--quick"], cwd=ROOT, capture_output=True, text=True,
+                                timeout=600)
+        assert result.returncode == 0, result.stderr
+        assert re.search(r"\d+\.\d\dx", result.stdout), result.stdout
+
+
+def test_thorough_option(pytester: pytest.Pytester) -> None:
+    command = block_for("test_thorough_option").strip()
+    assert command.endswith("-m pytest --thorough")
+    help_text = subprocess.run([sys.executable, "-m", "pytest", "--help"], cwd=ROOT, capture_output=True,
+                               text=True, timeout=120).stdout
+    assert "--thorough" in help_text
+
+
+def test_examples_pass_as_a_user_would_run_them(pytester: pytest.Pytester) -> None:
+    for name in ("test_first.py", "test_variants.py"):
+        pytester.makepyfile(**{name[:-3]: (ROOT / "examples" / name).read_text()})
+    result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers")
+    result.assert_outcomes(passed=4)
+
+
+def test_mock_in_python_example_runs() -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "mock_in_python.py")], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    first, second, third = result.stdout.strip().splitlines()
+    assert first == "INC0010001"
+    assert second.startswith("https://127.0.0.1:") and second.endswith(" 200")
+    assert third == "[]"
+
+
+def test_troubleshooting_table_has_every_reason_code() -> None:
+    section = README.split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
+    for code in REASONS:
+        assert f"`{code}`" in section, code
+    for code in ACCESS_TOKEN_REASONS:
+        assert f"`{code}`" in section, code
+
+
+def test_settings_table_matches_the_settings() -> None:
+    section = README.split("### Settings", 1)[1].split("\n## ", 1)[0]
+    rows = dict(re.findall(r"^\| `(\w+)` \| `([^`]+)` \|", section, re.M))
+    expected = {f.name: str(getattr(Settings(), f.name)).lower() for f in dataclasses.fields(Settings)}
+    assert rows == expected
