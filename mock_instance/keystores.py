@@ -201,7 +201,7 @@ def load_private_key(data: bytes, password: str | None = None) -> KeyEntry:
     """Read what a client holds: a PEM or DER private key, or a PKCS12/JKS keystore."""
     stripped = data.lstrip()
     if stripped.startswith(b"-----BEGIN"):
-        key = _pem_key(stripped, password)
+        key = _read_key(serialization.load_pem_private_key, stripped, password, "PEM")
         cert = None
         if b"-----BEGIN CERTIFICATE-----" in stripped:
             cert = load_certificate(stripped[stripped.index(b"-----BEGIN CERTIFICATE-----"):].decode()).certificate
@@ -211,7 +211,7 @@ def load_private_key(data: bytes, password: str | None = None) -> KeyEntry:
     if keystore_kind(data) in ("jks", "jceks"):
         return load_keystore(data, password)
     try:
-        key = _der_key(data, password)
+        key = _read_key(serialization.load_der_private_key, data, password, "DER")
     except KeyMaterialError:
         return load_keystore(data, password)
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
@@ -219,27 +219,16 @@ def load_private_key(data: bytes, password: str | None = None) -> KeyEntry:
     return KeyEntry(key, None)
 
 
-def _pem_key(data: bytes, password: str | None) -> Any:
+def _read_key(loader: Any, data: bytes, password: str | None, form: str) -> Any:
     # A password given for an unencrypted key is not an error: the key is simply read.
     for attempt in dict.fromkeys([password.encode() if password else None, None]):
         try:
-            return serialization.load_pem_private_key(data, attempt)
-        except TypeError:
+            return loader(data, attempt)
+        except TypeError:  # cryptography: password given for a plain key, or missing for an encrypted one
             continue
         except ValueError as e:
-            raise KeyMaterialError(f"cannot read the PEM private key: {e}") from e
-    raise KeyMaterialError("cannot read the PEM private key: it is encrypted and no password was given")
-
-
-def _der_key(data: bytes, password: str | None) -> Any:
-    for attempt in dict.fromkeys([password.encode() if password else None, None]):
-        try:
-            return serialization.load_der_private_key(data, attempt)
-        except TypeError:
-            continue
-        except ValueError as e:
-            raise KeyMaterialError(f"not a DER private key: {e}") from e
-    raise KeyMaterialError("the DER private key is encrypted and no password was given")
+            raise KeyMaterialError(f"cannot read the {form} private key: {e}") from e
+    raise KeyMaterialError(f"the {form} private key is encrypted and no password was given")
 
 
 def describe_name(name: x509.Name) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -45,3 +46,31 @@ def serving(*args: str) -> Iterator[tuple[str, list[str]]]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.communicate()
+
+
+def run_threads(work: Callable[[int], object], count: int) -> list[object]:
+    """Run ``work(i)`` on ``count`` threads released together; return their results, in no order.
+
+    An exception in a thread is returned as its result (the caller asserts on it);
+    a thread still running after 10 minutes fails the test.
+    """
+    results: list[object] = []
+    lock = threading.Lock()
+    start = threading.Barrier(count)
+
+    def wrapped(index: int) -> None:
+        try:
+            start.wait()
+            result: object = work(index)
+        except BaseException as e:  # returned to the test, which asserts on it
+            result = e
+        with lock:
+            results.append(result)
+
+    threads = [threading.Thread(target=wrapped, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=600)
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    return results

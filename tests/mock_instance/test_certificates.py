@@ -93,3 +93,18 @@ def test_keystore_attachment_is_opened_only_when_used(instance: MockInstance, rs
     instance.attach("sys_certificate", record["sys_id"], "snclient.keystore", rsa_keystore.pkcs12)
     assert instance.get("sys_certificate", record["sys_id"])["subject"] == ""
     assert len(instance.query("sys_attachment")) == 1
+
+
+def test_not_a_certificate_through_the_table_api(instance: MockInstance) -> None:
+    from werkzeug.test import Client
+
+    from conftest import basic
+
+    client = Client(instance)
+    response = client.post("/api/now/table/sys_certificate", json={"name": "c", "pem_certificate": "not a cert"},
+                           headers=basic())
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["status"] == "failure" and body["error"]["message"] == "Invalid certificate"
+    assert "pem_certificate" in body["error"]["detail"]
+    assert instance.query("sys_certificate") == []

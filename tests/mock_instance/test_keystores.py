@@ -77,6 +77,13 @@ def test_real_openssl_pem_in_sys_certificate(article_files: Path, instance: Mock
     assert instance.query("syslog") == []  # properly wrapped: no warning
 
 
+def point_map_at_keystore(instance: MockInstance, chain: object, data: bytes, kind: str, password: str) -> None:
+    """A keystore record with its file attached, made the chain's verifier certificate."""
+    cert = instance.insert("sys_certificate", {"name": "ks", "type": kind, "key_store_password": password})
+    instance.attach("sys_certificate", cert["sys_id"], "snclient.keystore", data)
+    instance.update("jwt_verifier_map", chain.vmap["sys_id"], {"sys_certificate": cert["sys_id"]})  # type: ignore[attr-defined]
+
+
 @needs_keytool
 @pytest.mark.parametrize(("file_name", "kind"), [("snclient.keystore", "pkcs12_key_store"), ("snclient.jks", "key_store")])
 def test_keystore_record_as_the_verifier_certificate(article_files: Path, instance: MockInstance, file_name: str,
@@ -84,9 +91,7 @@ def test_keystore_record_as_the_verifier_certificate(article_files: Path, instan
     """A verifier map may point at a keystore record: its certificate verifies."""
     data = (article_files / file_name).read_bytes()
     chain = build_chain(instance, make_keystore())
-    cert = instance.insert("sys_certificate", {"name": "ks", "type": kind, "key_store_password": STOREPASS})
-    instance.attach("sys_certificate", cert["sys_id"], file_name, data)
-    instance.update("jwt_verifier_map", chain.vmap["sys_id"], {"sys_certificate": cert["sys_id"]})
+    point_map_at_keystore(instance, chain, data, kind, STOREPASS)
     key = load_keystore(data, STOREPASS, "keypass99").private_key
     response = Client(instance).post("/oauth_token.do", data=chain.form(chain.jwt(key=key)))
     assert response.status_code == 200, instance.refusals
@@ -96,18 +101,14 @@ def test_keystore_detected_by_bytes_whatever_the_type(instance: MockInstance) ->
     keystore = make_keystore()
     chain = build_chain(instance, keystore)
     # "Java Key Store" chosen in the form, but keytool wrote PKCS12: the bytes decide.
-    cert = instance.insert("sys_certificate", {"name": "ks", "type": "key_store", "key_store_password": "abcd1234"})
-    instance.attach("sys_certificate", cert["sys_id"], "snclient.keystore", keystore.pkcs12)
-    instance.update("jwt_verifier_map", chain.vmap["sys_id"], {"sys_certificate": cert["sys_id"]})
+    point_map_at_keystore(instance, chain, keystore.pkcs12, "key_store", "abcd1234")
     assert Client(instance).post("/oauth_token.do", data=chain.form()).status_code == 200
 
 
 def test_unreadable_keystore_is_a_refusal(instance: MockInstance) -> None:
     keystore = make_keystore()
     chain = build_chain(instance, keystore)
-    cert = instance.insert("sys_certificate", {"name": "ks", "type": "pkcs12_key_store", "key_store_password": "wrong"})
-    instance.attach("sys_certificate", cert["sys_id"], "snclient.keystore", keystore.pkcs12)
-    instance.update("jwt_verifier_map", chain.vmap["sys_id"], {"sys_certificate": cert["sys_id"]})
+    point_map_at_keystore(instance, chain, keystore.pkcs12, "pkcs12_key_store", "wrong")
     assert Client(instance).post("/oauth_token.do", data=chain.form()).status_code == 401
     assert instance.refusals[-1].code == "certificate_unreadable"
     assert "wrong password" in instance.refusals[-1].sentence

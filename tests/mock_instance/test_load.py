@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +9,8 @@ import requests
 
 from mock_instance import InstanceServer, MockInstance
 from pytest_snjwt.keys import Keystore
+
+from tests.helpers import run_threads
 
 from .chain import Chain, build_chain
 
@@ -21,26 +22,6 @@ def served(instance: MockInstance, rsa_keystore: Keystore) -> Iterator[tuple[Ins
     chain = build_chain(instance, rsa_keystore)
     with instance.serve() as server:
         yield server, chain
-
-
-def run_threads(work: object, count: int = THREADS) -> list[BaseException]:
-    errors: list[BaseException] = []
-    start = threading.Barrier(count)
-
-    def wrapped(index: int) -> None:
-        try:
-            start.wait()
-            work(index)  # type: ignore[operator]
-        except BaseException as e:  # collected for the assertion below
-            errors.append(e)
-
-    threads = [threading.Thread(target=wrapped, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=600)
-    assert not any(t.is_alive() for t in threads), "a client thread hung"
-    return errors
 
 
 def test_many_exchanges_then_a_table_call_with_each_token(served: tuple[InstanceServer, Chain],
@@ -61,8 +42,7 @@ def test_many_exchanges_then_a_table_call_with_each_token(served: tuple[Instance
                                      headers={"Authorization": f"Bearer {token}"})
                 assert listed.status_code == 200, listed.text
 
-    errors = run_threads(work)
-    assert errors == []
+    assert run_threads(work, THREADS) == [None] * THREADS
     issued = [t for per in tokens for t in per]
     assert len(issued) == THREADS * per_thread
     assert len(set(issued)) == len(issued), "duplicate tokens"
@@ -76,16 +56,8 @@ def test_one_assertion_from_eight_threads_over_a_socket(served: tuple[InstanceSe
                                                         instance: MockInstance) -> None:
     server, chain = served
     form = chain.form()
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def work(index: int) -> None:
-        status = requests.post(server.token_url, data=form).status_code
-        with lock:
-            statuses.append(status)
-
-    assert run_threads(work) == []
-    assert sorted(statuses) == [200] + [401] * (THREADS - 1)
+    statuses = run_threads(lambda i: requests.post(server.token_url, data=form).status_code, THREADS)
+    assert sorted(statuses) == [200] + [401] * (THREADS - 1)  # type: ignore[type-var]
     assert instance.store.count("oauth_credential") == 1
     assert [r.code for r in instance.refusals] == ["jti_replayed"] * (THREADS - 1)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from werkzeug.test import Client
 
 from mock_instance import MockInstance
 from pytest_snjwt.keys import Keystore
+
+from tests.helpers import run_threads
 
 from .chain import Chain, build_chain
 
@@ -87,23 +87,8 @@ def test_revoke_answers_200_empty_for_anything(client: Client) -> None:
 
 def test_one_assertion_from_many_threads_gets_exactly_one_token(instance: MockInstance, chain: Chain) -> None:
     form = chain.form()
-    barrier = threading.Barrier(16)
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def race() -> None:
-        client = Client(instance)
-        barrier.wait()
-        status = client.post("/oauth_token.do", data=form).status_code
-        with lock:
-            statuses.append(status)
-
-    threads = [threading.Thread(target=race) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert sorted(statuses) == [200] + [401] * 15
+    statuses = run_threads(lambda i: Client(instance).post("/oauth_token.do", data=form).status_code, 16)
+    assert sorted(statuses) == [200] + [401] * 15  # type: ignore[type-var]
     assert instance.store.count("oauth_credential") == 1
     assert {r.code for r in instance.refusals} == {"jti_replayed"}
 
