@@ -16,7 +16,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
-    "ACCESS_TOKEN_REASONS": "oauth",
+    "ACCESS_TOKEN_REASONS": "refusals",
     "ADMIN_SYS_ID": "schema",
     "ADMIN_USER_NAME": "instance",
     "Clock": "clock",
@@ -31,9 +31,9 @@ _EXPORTS: dict[str, str] = {
     "MissingExtraError": "keystores",
     "MockInstance": "instance",
     "PlatformError": "errors",
-    "REASONS": "oauth",
-    "REFUSAL_BODY": "oauth",
-    "RefusalRecord": "oauth",
+    "REASONS": "refusals",
+    "REFUSAL_BODY": "refusals",
+    "RefusalRecord": "refusals",
     "Secret": "sensitive",
     "ServerCrashed": "intercept",
     "Settings": "settings",
@@ -70,7 +70,8 @@ if TYPE_CHECKING:
     from .instance import ADMIN_USER_NAME, InstanceState, MockInstance
     from .intercept import Interception, ServerCrashed
     from .keystores import KeyEntry, KeyMaterialError, MissingExtraError, load_certificate, load_keystore, load_private_key
-    from .oauth import ACCESS_TOKEN_REASONS, JWT_BEARER_GRANT_TYPE, REASONS, REFUSAL_BODY, RefusalRecord
+    from .oauth import JWT_BEARER_GRANT_TYPE
+    from .refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
     from .schema import ADMIN_SYS_ID, Field, Table, flag, number, password, ref
     from .sensitive import Secret
     from .server import InstanceServer, free_port

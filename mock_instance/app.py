@@ -22,9 +22,17 @@ from werkzeug.wrappers import Request, Response
 from . import attachment_api, table_api
 from .auth import Caller, authenticate
 from .bodies import read_body, read_json_object
-from .errors import BadRequest, InvalidResource, MethodNotSupported, NotFound, WriteRefused, json_response
+from .errors import (
+    BadRequest,
+    InvalidResource,
+    MethodNotSupported,
+    NotFound,
+    WriteRefused,
+    json_response,
+)
 from .glide_jwt import GlideJWTError, generate_jwt
-from .oauth import REFUSAL_BODY, REFUSAL_STATUS, Refusal, TokenRequest
+from .oauth import TokenRequest
+from .refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

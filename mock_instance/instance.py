@@ -10,13 +10,14 @@ from . import schema
 from .app import InstanceApp
 from .clock import Clock
 from .glide_jwt import generate_jwt
-from .oauth import RefusalRecord, TokenService
+from .oauth import TokenService
+from .query import filter_records
+from .refusals import RefusalRecord
 from .rules import default_rules
 from .schema import ADMIN_ROLE, ADMIN_SYS_ID, Field
+from .sensitive import Secret
 from .settings import Settings
 from .store import Record, Snapshot, Store, TableResolver
-from .query import filter_records
-from .sensitive import Secret
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

@@ -1,0 +1,98 @@
+"""Why the token endpoint refused: the reason codes (a public interface) and the refusal types.
+
+The platform answers every refusal with the same bare 401 and writes the
+reason only to its system log. The mock does the same (one ``syslog`` row
+``[<reason_code>] <sentence>``) and also keeps the recent refusals for Python
+code and the pytest report. The README's troubleshooting table documents each
+code; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: PLATFORM.md §4: every refusal, whatever the cause (the fields really look swapped).
+REFUSAL_STATUS = 401
+REFUSAL_BODY = {"error_description": "access_denied", "error": "server_error"}
+SYSLOG_SOURCE = "oauth_token.do"
+#: How many recent refusals the instance keeps for Python and the pytest report.
+RECENT_REFUSALS = 200
+
+#: Every reason code a refusal can carry, with what it means. Public interface:
+#: the README's troubleshooting table is built from the same list.
+REASONS: dict[str, str] = {
+    "request_too_large": "the body is over the REST body limit (10 MB)",
+    "request_not_form": "the body is not application/x-www-form-urlencoded (a JSON body fails on the platform)",
+    "grant_type_unsupported": "grant_type is missing or not the jwt-bearer URN",
+    "assertion_missing": "no assertion parameter, or an empty one",
+    "assertion_header_refused": "the JWT came in PySNC's Authentication header, which is off by default",
+    "client_auth_basic_refused": "client id and secret came as HTTP Basic, which is off by default",
+    "client_id_missing": "no client_id, and no public client could be looked up",
+    "client_unknown": "no OAuth JWT API endpoint registry has this client_id",
+    "client_inactive": "the application registry is inactive",
+    "public_client_not_found": "no active public client has a client_id in the aud claim",
+    "public_client_ambiguous": "several public clients have a client_id in the aud claim",
+    "client_secret_missing": "the app is not a public client and no client_secret was sent",
+    "client_secret_invalid": "the client_secret does not match the app's",
+    "assertion_malformed": "the assertion is not a compact JWT with JSON header and claims",
+    "alg_not_allowed": "the header alg is not one of RS/ES/HS 256/384/512 (alg none included)",
+    "kid_unknown": "the header kid matches none of the app's JWT verifier maps",
+    "kid_missing": "no kid in the header, and the app does not have exactly one verifier map",
+    "certificate_missing": "an RS/ES JWT, but the verifier map has no certificate",
+    "certificate_unreadable": "the verifier map's certificate record cannot be read",
+    "certificate_inactive": "the verifier map's certificate record is inactive",
+    "certificate_expired": "the verifier map's certificate is expired or not yet valid",
+    "key_type_mismatch": "the certificate's key does not fit the alg (an EC key for RS256, a wrong curve)",
+    "shared_key_refused": "an HS JWT on a verifier map that has a certificate",
+    "shared_key_missing": "an HS JWT, but the verifier map has no shared key",
+    "signature_invalid": "the signature does not verify with the verifier map's key",
+    "aud_mismatch": "aud is missing or is not the app's client_id",
+    "iss_mismatch": "iss is neither the client_id nor an iss claim validation's value",
+    "exp_missing": "the exp claim is missing or not a number",
+    "token_expired": "now is past exp + the app's clock skew",
+    "token_not_yet_valid": "now is before nbf - the app's clock skew",
+    "iat_in_future": "iat is after now + clock skew (only when iat checking is on)",
+    "claim_mismatch": "a custom claim validation of the app does not match",
+    "jti_missing": "JTI verification is on and the assertion has no jti (only when that is refused)",
+    "jti_replayed": "JTI verification is on and this jti was already exchanged for a token",
+    "sub_missing": "the sub claim is missing, empty or not a string",
+    "user_field_invalid": "the app's User field is not a sys_user column",
+    "user_not_found": "no sys_user has the sub value in the app's User field",
+    "user_ambiguous": "several sys_user records have the sub value in the app's User field",
+    "user_inactive": "the user is inactive",
+    "user_locked_out": "the user is locked out",
+    "user_is_admin": "the user holds the admin role: granting JWT to admin is not allowed",
+}
+
+#: Why a Bearer token was refused on the Table or Attachment API (no syslog row).
+ACCESS_TOKEN_REASONS: dict[str, str] = {
+    "access_token_unknown": "no oauth_credential has this access token (never issued, or cleaned up)",
+    "access_token_expired": "the access token is past its expiry, or was revoked",
+    "access_token_app_inactive": "the token's application registry is inactive or gone",
+    "access_token_user_inactive": "the token's user is inactive, locked out or gone",
+}
+
+
+class Refusal(Exception):
+    """A refused token request: a reason code from :data:`REASONS` and a sentence."""
+
+    def __init__(self, code: str, sentence: str) -> None:
+        assert code in REASONS or code in ACCESS_TOKEN_REASONS, code
+        super().__init__(f"[{code}] {sentence}")
+        self.code = code
+        self.sentence = sentence
+
+
+@dataclass(frozen=True)
+class RefusalRecord:
+    """One remembered refusal, for Python code and the pytest report."""
+
+    code: str
+    sentence: str
+    #: Instance-clock epoch seconds.
+    at: float
+    #: ``oauth_token.do`` or ``rest_api`` (a Bearer token refused by an API).
+    source: str = SYSLOG_SOURCE
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.sentence}"
