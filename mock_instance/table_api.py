@@ -151,18 +151,19 @@ def list_records(instance: MockInstance, request: Request, caller: Caller, table
 
 
 def link_header(request: Request, total: int, limit: int, offset: int) -> str:
-    """``Link`` with first, prev, next (when there is more) and last [OBS, PLATFORM.md §2]."""
+    """``Link`` with first, prev, next and last, always [OBS, PLATFORM.md §2].
+
+    prev is offset - limit even at offset 0, next is offset + limit even on the
+    last page, last is max(total - limit, 0).
+    """
     base = request.base_url
     kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("sysparm_limit", "sysparm_offset")]
 
     def url(at: int) -> str:
         return f"{base}?{urlencode([*kept, ('sysparm_limit', str(limit)), ('sysparm_offset', str(at))])}"
 
-    links = [f'<{url(0)}>;rel="first"', f'<{url(offset - limit)}>;rel="prev"']
-    if offset + limit < total:
-        links.append(f'<{url(offset + limit)}>;rel="next"')
-    links.append(f'<{url(max(total - limit, 0))}>;rel="last"')
-    return ",".join(links)
+    return ",".join([f'<{url(0)}>;rel="first"', f'<{url(offset - limit)}>;rel="prev"',
+                     f'<{url(offset + limit)}>;rel="next"', f'<{url(max(total - limit, 0))}>;rel="last"'])
 
 
 def get_record(instance: MockInstance, request: Request, caller: Caller, table: str, sys_id: str,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -67,9 +68,11 @@ def test_list_headers_and_paging(client: Client, admin: dict[str, str], incident
     assert first.endswith("&sysparm_limit=2&sysparm_offset=0")
 
 
-def test_link_on_the_last_page_has_no_next(client: Client, admin: dict[str, str], incidents: list) -> None:
+def test_link_on_the_last_page_still_has_all_four(client: Client, admin: dict[str, str], incidents: list) -> None:
     link = client.get("/api/now/v2/table/incident?sysparm_limit=2&sysparm_offset=4", headers=admin).headers["Link"]
-    assert 'rel="next"' not in link and 'rel="last"' in link and "/api/now/v2/table/incident?" in link
+    rels = re.findall(r'sysparm_offset=(-?\d+)>;rel="(\w+)"', link)
+    assert rels == [("0", "first"), ("2", "prev"), ("6", "next"), ("3", "last")]
+    assert "/api/now/v2/table/incident?" in link
 
 
 def test_suppress_pagination_header(client: Client, admin: dict[str, str], incidents: list) -> None:
