@@ -21,7 +21,7 @@ from .bodies import read_body
 from .errors import BadRequest, InvalidCertificate, RecordNotFound, json_response
 from .keystores import KeyMaterialError, load_certificate
 from .rules import is_keystore, refresh_certificate_fields
-from .store import Record, TableResolver
+from .store import Record, TableResolver, public_view
 from .table_api import int_param
 
 if TYPE_CHECKING:
@@ -80,8 +80,6 @@ def attach(instance: MockInstance, parent: Record, file_name: str, content_type:
 def store_attachment(instance: MockInstance, table: str, sys_id: str, file_name: str, content_type: str,
                      content: bytes, *, actor: str) -> dict[str, str]:
     """Attach from Python: :class:`RecordNotFound` when the record does not exist."""
-    from .instance import public_view
-
     with instance.store.lock:
         parent = instance.store.get(table, sys_id)
         if parent is None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import schema
 from .app import InstanceApp
+from .attachment_api import store_attachment
 from .clock import Clock
 from .glide_jwt import generate_jwt
 from .oauth import TokenService
@@ -17,7 +18,7 @@ from .rules import default_rules
 from .schema import ADMIN_ROLE, ADMIN_SYS_ID, Field
 from .sensitive import Secret
 from .settings import Settings
-from .store import Record, Snapshot, Store, TableResolver
+from .store import Snapshot, Store, TableResolver, public_view
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -156,8 +157,6 @@ class MockInstance:
     def attach(self, table: str, sys_id: str, file_name: str, content: bytes,
                content_type: str = "application/octet-stream") -> dict[str, str]:
         """Attach a file to a record, as the Attachment API does."""
-        from .attachment_api import store_attachment
-
         return store_attachment(self, table, sys_id, file_name, content_type, content, actor=ADMIN_USER_NAME)
 
     # -- OAuth -------------------------------------------------------------
@@ -193,10 +192,3 @@ class MockInstance:
         from .server import InstanceServer
 
         return InstanceServer(self, host, port, tls=tls).start()
-
-
-def public_view(store: Store, record: Record) -> dict[str, str]:
-    """A record as Python callers see it: every value a string, password fields empty."""
-    fields = store.fields(record["sys_class_name"])
-    return {name: ("" if fields[name].kind == schema.PASSWORD or not isinstance(record.get(name), str)
-                   else record[name]) for name in fields}

@@ -419,3 +419,10 @@ class TableResolver:
                 return ""
         value = current.get(chain[-1].name) if current else None
         return value if isinstance(value, str) else ""
+
+
+def public_view(store: Store, record: Record) -> dict[str, str]:
+    """A record as Python callers see it: every value a string, password fields empty."""
+    fields = store.fields(record["sys_class_name"])
+    return {name: ("" if fields[name].kind == PASSWORD or not isinstance(record.get(name), str)
+                   else record[name]) for name in fields}

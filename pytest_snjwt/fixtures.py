@@ -6,6 +6,7 @@ nothing (no interception, no server, no import of the mock).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,10 @@ def snjwt_keystore(request: pytest.FixtureRequest) -> Keystore:
 
 @pytest.fixture(scope="session")
 def _snjwt_target(request: pytest.FixtureRequest, snjwt_keystore: Keystore) -> Iterator[Target]:
+    """(private) The session's instance, mock or live, and its chains; live records are deleted at the end.
+
+    Mock: every variant the collected tests ask for is provisioned once, here, before any test runs.
+    """
     from .provision import Variant
     from .target import Target, worker_id
 
@@ -66,8 +71,6 @@ def _snjwt_target(request: pytest.FixtureRequest, snjwt_keystore: Keystore) -> I
     finally:
         problems = target.close()
         if problems:
-            import warnings
-
             warnings.warn(pytest.PytestWarning("snjwt teardown left records behind: " + "; ".join(problems)),
                           stacklevel=1)
 

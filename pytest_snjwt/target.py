@@ -51,7 +51,6 @@ class Target:
         self.url = config.instance
         self._keystores: dict[str, Keystore] = {"RS256": keystore}
         self._chains: dict[Variant, Chain] = {}
-        self._worker = worker
         self.prefix = f"snjwt-{secrets.token_hex(3)}-" + (f"{worker}-" if worker else "")
         self.mock: MockInstance | None = None
         self._interception: Interception | None = None
@@ -64,7 +63,6 @@ class Target:
         if not config.live:
             # An in-process URL needs no proxy or netrc look-up: skip the os.environ scan per request.
             self.http.trust_env = False
-        if not config.live:
             self.mock = MockInstance()
             self._interception = self.mock.intercept(self.url)
             self._admin_session(("admin", "admin"))
@@ -95,7 +93,7 @@ class Target:
     def prepare(self, variants: set[Variant]) -> None:
         """Provision every variant not yet made (mock: then take the base snapshot)."""
         missing = [v for v in variants if v not in self._chains]
-        if self.mock is None or not missing and self._base_state is not None:
+        if self.mock is None or (not missing and self._base_state is not None):
             return
         if self._base_state is not None:
             self.mock.restore(self._base_state)
@@ -105,7 +103,11 @@ class Target:
         self._base_state = self.mock.snapshot()
 
     def chain(self, variant: Variant) -> Chain:
-        """The chain for ``variant``, provisioning it if needed."""
+        """The chain for ``variant``, provisioning it if needed.
+
+        Mock: a variant not seen at collection (asked for with getfixturevalue) is
+        provisioned into the base state, and the test restarts from that state.
+        """
         if variant in self._chains:
             return self._chains[variant]
         if self.config.live and not self.config.provisions:
