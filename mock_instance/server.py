@@ -44,6 +44,9 @@ class _Handler(WSGIRequestHandler):
 
 class _Server(ThreadedWSGIServer):
     daemon_threads = True
+    # socketserver's default backlog is 5: a burst of clients (a CI job's workers, a load
+    # test) would lean on SYN retries. The platform's front end takes bursts in stride.
+    request_queue_size = 128
 
     def __init__(self, host: str, port: int, app: Any, tls: ssl.SSLContext | None, timeout: float) -> None:
         super().__init__(host, port, app, handler=_Handler)
