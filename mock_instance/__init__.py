@@ -39,7 +39,6 @@ _EXPORTS: dict[str, str] = {
     "Settings": "settings",
     "Table": "schema",
     "flag": "schema",
-    "free_port": "server",
     "load_certificate": "keystores",
     "load_keystore": "keystores",
     "load_private_key": "keystores",
@@ -74,5 +73,5 @@ if TYPE_CHECKING:
     from .refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
     from .schema import ADMIN_SYS_ID, Field, Table, flag, number, password, ref
     from .sensitive import Secret
-    from .server import InstanceServer, free_port
+    from .server import InstanceServer
     from .settings import Settings

@@ -84,10 +84,6 @@ class MockInstance:
         self._settings = self._settings.replace(**changes)
         return self._settings
 
-    @property
-    def admin_user_name(self) -> str:
-        return ADMIN_USER_NAME
-
     # -- state --------------------------------------------------------------
 
     def _seed(self) -> None:

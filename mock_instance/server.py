@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import socket
 import ssl
 import tempfile
 import threading
@@ -169,9 +168,3 @@ class InstanceServer:
         state = self.url if self._server is not None else "stopped"
         return f"<InstanceServer {state}>"
 
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port that was free a moment ago (for starting a server in another process)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
