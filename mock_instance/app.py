@@ -188,8 +188,7 @@ class InstanceApp:
             form=_form(body) if request.mimetype == "application/x-www-form-urlencoded" else {},
             authorization=request.headers.get("Authorization"),
             authentication=request.headers.get("Authentication"),
-            # scheme://host/path; request.base_url's IRI round trip costs more than the check needs.
-            token_url=f"{request.scheme}://{request.host}{request.path}",
+            token_url=f"{table_api.instance_base(request)}{request.path}",
         )
         try:
             return json_response(tokens.exchange(token_request))

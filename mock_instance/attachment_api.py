@@ -22,7 +22,7 @@ from .errors import BadRequest, InvalidCertificate, RecordNotFound, json_respons
 from .keystores import KeyMaterialError, load_certificate
 from .rules import is_keystore, refresh_certificate_fields
 from .store import Record, TableResolver, public_view
-from .table_api import int_param
+from .table_api import instance_base, int_param
 
 if TYPE_CHECKING:
     from .instance import MockInstance
@@ -33,10 +33,10 @@ METADATA_FIELDS = ("sys_id", "file_name", "table_name", "table_sys_id", "content
                    "sys_created_on", "sys_created_by", "sys_updated_on", "sys_updated_by", "sys_mod_count")
 
 
-def metadata(request: Request, record: Record) -> dict[str, str]:
-    """An attachment's metadata as the API shows it: every value a string."""
+def metadata(base: str, record: Record) -> dict[str, str]:
+    """An attachment's metadata as the API shows it (every value a string); ``base`` is ``scheme://host``."""
     out = {name: record[name] for name in METADATA_FIELDS}
-    out["download_link"] = f"{request.host_url.rstrip('/')}/api/now/attachment/{record['sys_id']}/file"
+    out["download_link"] = f"{base}/api/now/attachment/{record['sys_id']}/file"
     return out
 
 
@@ -92,8 +92,8 @@ def _store_attachment(instance: MockInstance, request: Request, caller: Caller, 
     with instance.store.lock:
         parent = _parent(instance, caller, table, sys_id, "Update")
         record = attach(instance, parent, file_name, content_type, content, actor=caller.user_name)
-        body = metadata(request, record)
-    location = f"{request.host_url.rstrip('/')}/api/now/attachment/{record['sys_id']}"
+        body = metadata(instance_base(request), record)
+    location = f"{instance_base(request)}/api/now/attachment/{record['sys_id']}"
     return json_response({"result": body}, 201, {"Location": location})
 
 
@@ -154,7 +154,8 @@ def list_attachments(instance: MockInstance, request: Request, caller: Caller) -
         matched = encoded.filter_records(visible, request.args.get("sysparm_query"), resolver)
         limit = max(int_param(request.args.get("sysparm_limit"), DEFAULT_LIMIT), 0)
         offset = max(int_param(request.args.get("sysparm_offset"), 0), 0)
-        result = [metadata(request, r) for r in matched[offset:offset + limit]]
+        base = instance_base(request)
+        result = [metadata(base, r) for r in matched[offset:offset + limit]]
     return json_response({"result": result}, headers={"X-Total-Count": str(len(matched))})
 
 
@@ -167,14 +168,14 @@ def _attachment(instance: MockInstance, caller: Caller, sys_id: str) -> Record:
 
 def get_metadata(instance: MockInstance, request: Request, caller: Caller, sys_id: str) -> Response:
     with instance.store.lock:
-        return json_response({"result": metadata(request, _attachment(instance, caller, sys_id))})
+        return json_response({"result": metadata(instance_base(request), _attachment(instance, caller, sys_id))})
 
 
 def download(instance: MockInstance, request: Request, caller: Caller, sys_id: str) -> Response:
     with instance.store.lock:
         record = _attachment(instance, caller, sys_id)
         content = instance.store.file(sys_id) or b""
-        meta: dict[str, Any] = metadata(request, record)
+        meta: dict[str, Any] = metadata(instance_base(request), record)
     return Response(content, content_type=_header_safe(record["content_type"]),
                     headers={"X-Attachment-Metadata": json.dumps(meta, separators=(",", ":"))})
 

@@ -27,6 +27,11 @@ DEFAULT_LIMIT = 10000
 V1_EMPTY_DETAIL = "Records matching query not found. Check query parameter or offset parameter"
 
 
+def instance_base(request: Request) -> str:
+    """``scheme://host`` of the request, for links; cheaper than ``request.host_url``'s IRI round trip."""
+    return f"{request.scheme}://{request.host}"
+
+
 def truthy(value: str | None) -> bool:
     return (value or "").strip().lower() == "true"
 
@@ -70,8 +75,7 @@ class Renderer:
 
     @cached_property
     def base(self) -> str:
-        # scheme + host, cheaper than request.host_url's IRI round trip.
-        return f"{self._request.scheme}://{self._request.host}"
+        return instance_base(self._request)
 
     def render(self, record: Record) -> dict[str, Any]:
         out: dict[str, Any] = {}
