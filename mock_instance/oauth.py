@@ -212,7 +212,7 @@ class TokenService:
     def _app(self, client_id: str | None, assertion: str) -> Record:
         store = self.store
         if client_id:
-            apps = [a for a in store.find("oauth_entity", "client_id", client_id)]
+            apps = store.find("oauth_entity", "client_id", client_id)
             jwt_apps = [a for a in apps if a["sys_class_name"] == "oauth_jwt"]
             if not jwt_apps:
                 what = "an application registry of another type" if apps else "no application registry"

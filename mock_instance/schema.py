@@ -148,7 +148,8 @@ PLATFORM_TABLES: tuple[Table, ...] = (
             flag("web_service_access_only", False),
             password("user_password"),
         ),
-        indexed=("user_name",),
+        # user_name for Basic auth; email is the token endpoint's default User field (every exchange).
+        indexed=("user_name", "email"),
     ),
     Table("sys_user_role", (Field("name"), Field("description")), secure=True),
     Table(
