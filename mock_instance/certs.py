@@ -21,7 +21,8 @@ PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 RSA_KEY_SIZE = 2048
 #: keytool's default PBKDF2 iteration count for PKCS12 keystores (JDK 12+).
 KEYTOOL_PBE_ITERATIONS = 10000
-_CURVES = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
+#: RFC 7518 §3.4: each ES* algorithm's curve.
+EC_CURVES = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
 
 
 def key_family(algorithm: str) -> str:
@@ -32,13 +33,20 @@ def key_family(algorithm: str) -> str:
     return family
 
 
+def default_algorithm(key: PrivateKey) -> str:
+    """The JWS alg a key signs with: RS256 for RSA, the curve's ES* for EC (RFC 7518 §3.4)."""
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return next((alg for alg, curve in EC_CURVES.items() if isinstance(key.curve, curve)), "ES256")
+    return "RS256"
+
+
 def generate_private_key(algorithm: str = "RS256") -> PrivateKey:
     """A fresh key for an RS* (RSA 2048) or ES* (the alg's curve) algorithm."""
     family = key_family(algorithm)
     if family == "RS":
         return rsa.generate_private_key(public_exponent=65537, key_size=RSA_KEY_SIZE)
     if family == "ES":
-        return ec.generate_private_key(_CURVES[algorithm.upper()]())
+        return ec.generate_private_key(EC_CURVES[algorithm.upper()]())
     raise ValueError("HS algorithms use the verifier map's shared key, not a key pair")
 
 

@@ -73,8 +73,7 @@ def sign_jwt(args: argparse.Namespace) -> int:
     """``snjwt-mock jwt``: print a freshly signed assertion (what curl needs in ``assertion=``)."""
     from pathlib import Path
 
-    from cryptography.hazmat.primitives.asymmetric import ec
-
+    from .certs import default_algorithm
     from .jwt_client import build_claims, sign_assertion
     from .keystores import KeyMaterialError, load_private_key
 
@@ -82,9 +81,7 @@ def sign_jwt(args: argparse.Namespace) -> int:
         key = load_private_key(Path(args.key).read_bytes(), args.password).private_key
     except (OSError, KeyMaterialError) as e:
         raise SystemExit(f"snjwt-mock jwt: cannot read {args.key}: {e}") from None
-    curves = {256: "ES256", 384: "ES384", 521: "ES512"}
-    algorithm = args.alg or (curves.get(key.curve.key_size, "ES256") if isinstance(key, ec.EllipticCurvePrivateKey)
-                             else "RS256")
+    algorithm = args.alg or default_algorithm(key)
     say(sign_assertion(key, build_claims(args.client_id, args.sub, lifetime=args.lifetime), kid=args.kid,
                        algorithm=algorithm))
     return 0

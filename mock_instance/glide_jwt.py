@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from .certs import default_algorithm
 from .keystores import KeyMaterialError
 from .oauth import as_int
 from .rules import signing_entry
@@ -78,7 +79,7 @@ def generate_jwt(instance: MockInstance, provider_sys_id: str, header: str | dic
         kid = alias["kid"]
         algorithm = SIGNING_ALGORITHMS.get(alias["signing_algorithm"], "RS256")
     if isinstance(entry.private_key, ec.EllipticCurvePrivateKey) and algorithm.startswith("RS"):
-        algorithm = {256: "ES256", 384: "ES384", 521: "ES512"}.get(entry.private_key.curve.key_size, "ES256")
+        algorithm = default_algorithm(entry.private_key)
     now = int(instance.clock.time())
     claims.update(extra_payload)
     claims.update(exp=now + lifetime, iat=now, jti=str(uuid.uuid4()))

@@ -26,6 +26,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from .auth import roles_of, user_is_usable
+from .certs import EC_CURVES
 from .clock import format_glide, parse_glide
 from .errors import NotAuthenticated
 from .keystores import KeyMaterialError
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 JWT_BEARER_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 #: PLATFORM.md §4 step 4: certificate keys [DOC] and the verifier map's shared key.
 RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512"})
-EC_ALGORITHMS = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
+EC_ALGORITHMS = EC_CURVES
 HMAC_DIGESTS = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
 HMAC_ALGORITHMS = frozenset(HMAC_DIGESTS)
 ALLOWED_ALGORITHMS = RSA_ALGORITHMS | set(EC_ALGORITHMS) | HMAC_ALGORITHMS

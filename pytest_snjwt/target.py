@@ -18,15 +18,19 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from cryptography.hazmat.primitives.asymmetric import ec
 
-from mock_instance import InstanceServer, Interception, MockInstance, load_keystore, load_private_key
+from mock_instance import (
+    InstanceServer,
+    Interception,
+    MockInstance,
+    load_keystore,
+    load_private_key,
+)
+from mock_instance.certs import default_algorithm
 
 from .config import SnjwtConfig
 from .keys import Keystore, make_keystore
 from .provision import Chain, Provisioner, TableClient, Variant
-
-_EC_ALGORITHMS = {256: "ES256", 384: "ES384", 521: "ES512"}
 
 
 class VariantUnavailable(Exception):
@@ -129,8 +133,7 @@ class Target:
         entry = load_keystore(data, password, None, config.key_alias) if config.key_alias else \
             load_private_key(data, password)
         key = entry.private_key
-        algorithm = _EC_ALGORITHMS.get(key.curve.key_size, "ES256") if isinstance(key, ec.EllipticCurvePrivateKey) \
-            else "RS256"
+        algorithm = default_algorithm(key)
         default = Variant(algorithm=algorithm)
         # Only the default variant exists; a marker-less test asks for the RS256 placeholder.
         asks_default = dataclasses.replace(variant, algorithm=algorithm) == default and \
