@@ -9,6 +9,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mock_instance import MockInstance
 
 
 def start_serve(*args: str, timeout: float = 30) -> tuple[subprocess.Popen[str], list[str]]:
@@ -74,3 +78,8 @@ def run_threads(work: Callable[[int], object], count: int) -> list[object]:
         t.join(timeout=600)
     assert not any(t.is_alive() for t in threads), "a thread hung"
     return results
+
+
+def table_counts(instance: MockInstance) -> dict[str, int]:
+    """Rows per table: compared before and after a request that must change nothing."""
+    return {table: instance.store.count(table) for table in instance.store.tables()}

@@ -13,6 +13,7 @@ from conftest import basic
 from mock_instance import MockInstance
 from mock_instance.query import OPERATORS, compile_query, parse
 from mock_instance.store import TableResolver
+from tests.helpers import table_counts
 
 FIELDS = ["number", "short_description", "state", "caller_id", "caller_id.email", "caller_id.name", "active",
           "sys_id", "bogus", "caller_id.bogus", "sys_created_on", "x.y.z", ""]
@@ -47,10 +48,6 @@ def test_parser_never_raises_and_filters(text: str) -> None:
     assert isinstance(INSTANCE.query("incident", text), list)
 
 
-def counts(instance: MockInstance) -> dict[str, int]:
-    return {t: instance.store.count(t) for t in instance.store.tables()}
-
-
 param_names = st.sampled_from(["sysparm_query", "sysparm_fields", "sysparm_limit", "sysparm_offset",
                                "sysparm_display_value", "sysparm_exclude_reference_link", "sysparm_no_count",
                                "sysparm_suppress_pagination_header", "active", "state", "caller_id", "x"])
@@ -77,7 +74,7 @@ bodies = st.one_of(
 def test_table_api_never_fails(method: str, table: str, record: str | None, version: str,
                                query: list[tuple[str, str]], body: bytes, user: str | None) -> None:
     instance = INSTANCE
-    before = counts(instance)
+    before = table_counts(instance)
     path = f"/api/now/{version}table/{table}" + ("" if record is None else "/" + quote(record, safe=""))
     query_string = "&".join(f"{quote(k)}={quote(v)}" for k, v in query)
     headers = basic(user, "admin" if user == "admin" else "pw") if user else {}
@@ -86,7 +83,7 @@ def test_table_api_never_fails(method: str, table: str, record: str | None, vers
     assert response.status_code < 500, response.data
     assert instance.errors == []
     if response.status_code >= 400:
-        assert counts(instance) == before  # a refused request changes nothing
+        assert table_counts(instance) == before  # a refused request changes nothing
         if method != "HEAD" and response.data:
             payload = response.get_json()
             assert payload["status"] == "failure" and set(payload["error"]) == {"message", "detail"}

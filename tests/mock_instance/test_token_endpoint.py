@@ -14,6 +14,7 @@ from werkzeug.test import Client
 from mock_instance import REASONS, REFUSAL_BODY, MockInstance
 from jwt.api_jws import PyJWS
 from pytest_snjwt.keys import Keystore, make_keystore
+from tests.helpers import table_counts
 
 from .chain import Chain, build_chain
 
@@ -29,10 +30,6 @@ def exchange(client: Client, form: dict[str, str] | None = None, **kwargs: Any) 
     if form is not None:
         kwargs["data"] = form
     return client.post(TOKEN_URL, **kwargs)
-
-
-def table_counts(instance: MockInstance) -> dict[str, int]:
-    return {t: instance.store.count(t) for t in instance.store.tables()}
 
 
 def assert_refused(client: Client, instance: MockInstance, code: str, form: dict[str, str] | None = None,
