@@ -34,7 +34,7 @@ from werkzeug.serving import make_server  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
 
 from mock_instance import MockInstance  # noqa: E402
-from mock_instance.oauth import TokenRequest  # noqa: E402
+from mock_instance.oauth.tokens import TokenRequest  # noqa: E402
 from pytest_snjwt.keys import make_keystore  # noqa: E402
 from tests.mock_instance.chain import build_chain  # noqa: E402
 

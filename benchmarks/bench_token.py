@@ -28,7 +28,7 @@ from harness import compare, quick_flag, report  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
 
 from mock_instance import MockInstance  # noqa: E402
-from mock_instance.intercept import Interception  # noqa: E402
+from mock_instance.transports.intercept import Interception  # noqa: E402
 from pytest_snjwt.keys import make_keystore  # noqa: E402
 from tests.mock_instance.chain import build_chain  # noqa: E402
 

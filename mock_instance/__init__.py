@@ -6,7 +6,7 @@
 ...     ...  # requests to that URL are served in-process
 
 Public names load on first use (PEP 562), so importing a light module such as
-``mock_instance.sensitive`` does not pull in werkzeug, PyJWT and cryptography:
+``mock_instance.crypto.secret`` does not pull in werkzeug, PyJWT and cryptography:
 the pytest plugin stays free at start-up for runs that never use it.
 """
 
@@ -16,35 +16,35 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
-    "ACCESS_TOKEN_REASONS": "refusals",
-    "ADMIN_SYS_ID": "schema",
+    "ACCESS_TOKEN_REASONS": "platform.refusals",
+    "ADMIN_SYS_ID": "tables.fields",
     "ADMIN_USER_NAME": "instance",
-    "Clock": "clock",
-    "Field": "schema",
-    "GlideJWTError": "glide_jwt",
-    "InstanceServer": "server",
+    "Clock": "tables.clock",
+    "Field": "tables.fields",
+    "GlideJWTError": "platform.glide_jwt",
+    "InstanceServer": "transports.server",
     "InstanceState": "instance",
-    "Interception": "intercept",
-    "JWT_BEARER_GRANT_TYPE": "oauth",
-    "KeyEntry": "keystores",
-    "KeyMaterialError": "keystores",
-    "MissingExtraError": "keystores",
+    "Interception": "transports.intercept",
+    "JWT_BEARER_GRANT_TYPE": "oauth.tokens",
+    "KeyEntry": "crypto.keystores",
+    "KeyMaterialError": "crypto.keystores",
+    "MissingExtraError": "crypto.keystores",
     "MockInstance": "instance",
-    "PlatformError": "errors",
-    "REASONS": "refusals",
-    "REFUSAL_BODY": "refusals",
-    "RefusalRecord": "refusals",
-    "Secret": "sensitive",
-    "ServerCrashed": "intercept",
-    "Settings": "settings",
-    "Table": "schema",
-    "flag": "schema",
-    "load_certificate": "keystores",
-    "load_keystore": "keystores",
-    "load_private_key": "keystores",
-    "number": "schema",
-    "password": "schema",
-    "ref": "schema",
+    "PlatformError": "tables.errors",
+    "REASONS": "platform.refusals",
+    "REFUSAL_BODY": "platform.refusals",
+    "RefusalRecord": "platform.refusals",
+    "Secret": "crypto.secret",
+    "ServerCrashed": "transports.intercept",
+    "Settings": "platform.settings",
+    "Table": "tables.fields",
+    "flag": "tables.fields",
+    "load_certificate": "crypto.keystores",
+    "load_keystore": "crypto.keystores",
+    "load_private_key": "crypto.keystores",
+    "number": "tables.fields",
+    "password": "tables.fields",
+    "ref": "tables.fields",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -63,15 +63,15 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .clock import Clock
-    from .errors import PlatformError
-    from .glide_jwt import GlideJWTError
+    from .tables.clock import Clock
+    from .tables.errors import PlatformError
+    from .platform.glide_jwt import GlideJWTError
     from .instance import ADMIN_USER_NAME, InstanceState, MockInstance
-    from .intercept import Interception, ServerCrashed
-    from .keystores import KeyEntry, KeyMaterialError, MissingExtraError, load_certificate, load_keystore, load_private_key
-    from .oauth import JWT_BEARER_GRANT_TYPE
-    from .refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
-    from .schema import ADMIN_SYS_ID, Field, Table, flag, number, password, ref
-    from .sensitive import Secret
-    from .server import InstanceServer
-    from .settings import Settings
+    from .transports.intercept import Interception, ServerCrashed
+    from .crypto.keystores import KeyEntry, KeyMaterialError, MissingExtraError, load_certificate, load_keystore, load_private_key
+    from .oauth.tokens import JWT_BEARER_GRANT_TYPE
+    from .platform.refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
+    from .tables.fields import ADMIN_SYS_ID, Field, Table, flag, number, password, ref
+    from .crypto.secret import Secret
+    from .transports.server import InstanceServer
+    from .platform.settings import Settings

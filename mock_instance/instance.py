@@ -6,25 +6,25 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import schema
-from .app import InstanceApp
-from .attachment_api import store_attachment
-from .clock import Clock
-from .glide_jwt import generate_jwt
-from .oauth import TokenService
-from .query import filter_records
-from .refusals import RefusalRecord
-from .rules import default_rules
-from .schema import ADMIN_ROLE, ADMIN_SYS_ID, Field
-from .sensitive import Secret
-from .settings import Settings
-from .store import Snapshot, Store, TableResolver, public_view
+from .tables import fields as schema
+from .web.app import InstanceApp
+from .web.attachment_api import store_attachment
+from .tables.clock import Clock
+from .platform.glide_jwt import generate_jwt
+from .oauth.tokens import TokenService
+from .tables.query import filter_records
+from .platform.refusals import RefusalRecord
+from .platform.rules import default_rules
+from .tables.fields import ADMIN_ROLE, ADMIN_SYS_ID, Field
+from .crypto.secret import Secret
+from .platform.settings import Settings
+from .tables.store import Snapshot, Store, TableResolver, public_view
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-    from .intercept import Interception
-    from .server import InstanceServer
+    from .transports.intercept import Interception
+    from .transports.server import InstanceServer
 
 ADMIN_USER_NAME = "admin"
 
@@ -179,12 +179,12 @@ class MockInstance:
 
     def intercept(self, base_url: str = "https://snjwt.test") -> Interception:
         """Serve ``base_url`` to ``requests`` in-process, without a socket (a context manager)."""
-        from .intercept import Interception
+        from .transports.intercept import Interception
 
         return Interception(self, base_url)
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, *, tls: bool = False) -> InstanceServer:
         """Serve over a real threaded HTTP(S) server, started now (a context manager with ``.url``)."""
-        from .server import InstanceServer
+        from .transports.server import InstanceServer
 
         return InstanceServer(self, host, port, tls=tls).start()

@@ -20,7 +20,7 @@ from jwt.algorithms import get_default_algorithms
 from jwt.utils import base64url_encode
 
 from mock_instance import Secret
-from mock_instance.jwt_client import DEFAULT_LIFETIME, build_claims
+from mock_instance.client.assertion import DEFAULT_LIFETIME, build_claims
 
 __all__ = ["DEFAULT_LIFETIME", "build_claims", "sign"]
 _HMAC = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}

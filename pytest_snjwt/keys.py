@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from mock_instance import KeyMaterialError, MissingExtraError, Secret
-from mock_instance.certs import (
+from mock_instance.crypto.certs import (
     PrivateKey,
     generate_private_key,
     key_family,

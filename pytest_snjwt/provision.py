@@ -16,7 +16,7 @@ from typing import Any
 
 import requests
 
-from mock_instance.sensitive import Secret
+from mock_instance.crypto.secret import Secret
 
 from .keys import Keystore, key_family
 

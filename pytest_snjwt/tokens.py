@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 import requests
 
 from mock_instance import JWT_BEARER_GRANT_TYPE
-from mock_instance.sensitive import mask_token
+from mock_instance.crypto.secret import mask_token
 
 from .provision import Chain
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from mock_instance import JWT_BEARER_GRANT_TYPE, MockInstance, schema
-from mock_instance.demo import run_demo
+from mock_instance import JWT_BEARER_GRANT_TYPE, MockInstance
+from mock_instance.tables import fields as schema
+from mock_instance.cli.demo import run_demo
 from pytest_snjwt.keys import make_keystore
 from pytest_snjwt.provision import Provisioner, TableClient, Variant
 from tests.helpers import start_serve, url_of

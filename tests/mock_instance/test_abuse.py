@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from mock_instance import InstanceServer, MockInstance
-from mock_instance.server import InstanceServer as Server
+from mock_instance.transports.server import InstanceServer as Server
 from tests.helpers import run_threads
 
 ADMIN = ("admin", "admin")

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from mock_instance import MockInstance
-from mock_instance.errors import InvalidCertificate
+from mock_instance.tables.errors import InvalidCertificate
 from pytest_snjwt.keys import Keystore
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mock_instance import MockInstance
-from mock_instance.query import Condition, parse, split_parts
+from mock_instance.tables.query import Condition, parse, split_parts
 
 
 def test_split_keeps_escaped_carets() -> None:

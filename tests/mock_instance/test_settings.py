@@ -9,7 +9,7 @@ import pytest
 from werkzeug.test import Client
 
 from mock_instance import MockInstance, Settings
-from mock_instance.settings import parse_setting
+from mock_instance.platform.settings import parse_setting
 from pytest_snjwt.keys import Keystore
 
 from .chain import Chain, build_chain

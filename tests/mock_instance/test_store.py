@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from mock_instance import ADMIN_SYS_ID, MockInstance, flag
-from mock_instance.errors import BadRequest, InvalidTable
-from mock_instance.sensitive import Secret
+from mock_instance.tables.errors import BadRequest, InvalidTable
+from mock_instance.crypto.secret import Secret
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
@@ -190,7 +190,7 @@ def test_delete_removes_attachments(instance: MockInstance) -> None:
 
 @pytest.mark.parametrize(("text", "epoch"), [("2026-11-28 05:00:00", 1795842000.0), ("1970-01-01 00:00:00", 0.0)])
 def test_parse_glide(text: str, epoch: float) -> None:
-    from mock_instance.clock import format_glide, parse_glide
+    from mock_instance.tables.clock import format_glide, parse_glide
 
     assert parse_glide(text) == epoch and format_glide(epoch) == text
 
@@ -198,6 +198,6 @@ def test_parse_glide(text: str, epoch: float) -> None:
 @pytest.mark.parametrize("text", ["", "2026-13-01 00:00:00", "2026-02-30 00:00:00", "2026-11-28T05:00:00",
                                   "2026-11-28 05:00", "abcd-ef-gh ij:kl:mn", "2026-11-28 24:00:00"])
 def test_parse_glide_refuses_what_is_not_a_date(text: str) -> None:
-    from mock_instance.clock import parse_glide
+    from mock_instance.tables.clock import parse_glide
 
     assert parse_glide(text) is None

@@ -79,7 +79,7 @@ def test_intercept_with_a_port_and_http(instance: MockInstance) -> None:
 
 
 def test_crash_inside_the_mock_reaches_the_test(instance: MockInstance, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mock_instance import table_api
+    from mock_instance.web import table_api
 
     def boom(*args: object) -> None:
         raise ZeroDivisionError("bug")
@@ -108,7 +108,7 @@ def test_real_server(instance: MockInstance, tls: bool) -> None:
 
 
 def test_server_crash_is_raised_at_stop(instance: MockInstance, monkeypatch: pytest.MonkeyPatch) -> None:
-    from mock_instance import table_api
+    from mock_instance.web import table_api
 
     monkeypatch.setattr(table_api, "get_record", lambda *a: 1 / 0)
     server = instance.serve()

@@ -1,7 +1,7 @@
 """The platform's tables: fields, defaults, generated values (PLATFORM.md §1).
 
 Pure data. Business rules (certificate parsing, standard claims, ...) live in
-:mod:`mock_instance.rules`; storage in :mod:`mock_instance.store`.
+:mod:`mock_instance.platform.rules`; storage in :mod:`mock_instance.tables.store`.
 """
 
 from __future__ import annotations

@@ -22,12 +22,12 @@ import jwt
 import requests
 from cryptography.hazmat.primitives import serialization
 
-from .certs import generate_private_key, pkcs12_keystore, private_key_pem, self_signed_certificate
-from .instance import ADMIN_USER_NAME, MockInstance
-from .jwt_client import build_claims, sign_assertion
-from .keystores import PrivateKey
-from .oauth import JWT_BEARER_GRANT_TYPE
-from .sensitive import mask_token
+from ..crypto.certs import generate_private_key, pkcs12_keystore, private_key_pem, self_signed_certificate
+from ..instance import ADMIN_USER_NAME, MockInstance
+from ..client.assertion import build_claims, sign_assertion
+from ..crypto.keystores import PrivateKey
+from ..oauth.tokens import JWT_BEARER_GRANT_TYPE
+from ..crypto.secret import mask_token
 
 DEMO_URL = "https://demo.snjwt.test"
 KEYSTORE_PASSWORD = "abcd1234"  # the article's -storepass / -keypass

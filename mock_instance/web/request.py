@@ -7,7 +7,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request
 
-from .errors import BadRequest
+from ..tables.errors import BadRequest
 
 _CHUNK = 64 * 1024
 

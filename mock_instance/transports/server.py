@@ -22,9 +22,9 @@ from .intercept import ServerCrashed
 from .tls import write_self_signed
 
 if TYPE_CHECKING:
-    from .instance import MockInstance
+    from ..instance import MockInstance
 
-log = logging.getLogger("mock_instance.server")
+log = logging.getLogger("mock_instance.transports.server")
 
 #: Seconds a connection may sit idle (mid-request or between requests) before it is dropped.
 DEFAULT_CONNECTION_TIMEOUT = 30.0

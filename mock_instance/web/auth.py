@@ -13,12 +13,12 @@ import binascii
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import NotAuthenticated, ReadRefused, WriteRefused
-from .schema import ADMIN_ROLE
-from .store import Record, Store
+from ..tables.errors import NotAuthenticated, ReadRefused, WriteRefused
+from ..tables.fields import ADMIN_ROLE
+from ..tables.store import Record, Store
 
 if TYPE_CHECKING:
-    from .instance import MockInstance
+    from ..instance import MockInstance
 
 
 @dataclass(frozen=True)

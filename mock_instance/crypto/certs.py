@@ -1,6 +1,6 @@
 """Making keys and certificates: what keytool does, and the HTTPS server's throwaway certificate.
 
-The plugin's :mod:`pytest_snjwt.keys`, the demo and :mod:`mock_instance.tls`
+The plugin's :mod:`pytest_snjwt.keys`, the demo and :mod:`mock_instance.transports.tls`
 all make their key material here.
 """
 

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from .certs import default_algorithm
-from .keystores import KeyMaterialError
-from .oauth import as_int
+from ..crypto.certs import default_algorithm
+from ..crypto.keystores import KeyMaterialError
+from ..oauth.tokens import as_int
 from .rules import signing_entry
 
 if TYPE_CHECKING:
-    from .instance import MockInstance
+    from ..instance import MockInstance
 
 #: ``jwt_keystore_aliases.signing_algorithm`` choice values → JWS alg. ``rsa_256`` is [DOC];
 #: the others follow its pattern [INF].

@@ -22,7 +22,7 @@ from requests.adapters import HTTPAdapter
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 if TYPE_CHECKING:
-    from .instance import MockInstance
+    from ..instance import MockInstance
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _DEFAULT_PORTS = {"http": 80, "https": 443}

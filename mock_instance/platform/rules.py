@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from cryptography import x509
 
-from .clock import format_glide
-from .errors import InvalidCertificate
-from .keystores import (
+from ..tables.clock import format_glide
+from ..tables.errors import InvalidCertificate
+from ..crypto.keystores import (
     KeyEntry,
     KeyMaterialError,
     describe_name,
@@ -22,7 +22,7 @@ from .keystores import (
     load_certificate,
     load_keystore,
 )
-from .store import Record, Store
+from ..tables.store import Record, Store
 
 KEYSTORE_TYPES = frozenset({"key_store", "pkcs12_key_store"})
 STANDARD_CLAIMS = ("aud", "iss", "sub")

@@ -9,8 +9,8 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from .instance import ADMIN_USER_NAME, MockInstance
-from .settings import Settings, parse_setting
+from ..instance import ADMIN_USER_NAME, MockInstance
+from ..platform.settings import Settings, parse_setting
 
 DEFAULT_PORT = 8765
 
@@ -73,9 +73,9 @@ def sign_jwt(args: argparse.Namespace) -> int:
     """``snjwt-mock jwt``: print a freshly signed assertion (what curl needs in ``assertion=``)."""
     from pathlib import Path
 
-    from .certs import default_algorithm
-    from .jwt_client import build_claims, sign_assertion
-    from .keystores import KeyMaterialError, load_private_key
+    from ..crypto.certs import default_algorithm
+    from ..client.assertion import build_claims, sign_assertion
+    from ..crypto.keystores import KeyMaterialError, load_private_key
 
     try:
         key = load_private_key(Path(args.key).read_bytes(), args.password).private_key

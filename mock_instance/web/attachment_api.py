@@ -15,17 +15,17 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.formparser import parse_form_data
 from werkzeug.wrappers import Request, Response
 
-from . import query as encoded
+from ..tables import query as encoded
 from .auth import Caller, check_read, check_write, security_table
-from .bodies import read_body
-from .errors import BadRequest, InvalidCertificate, RecordNotFound, json_response
-from .keystores import KeyMaterialError, load_certificate
-from .rules import is_keystore, refresh_certificate_fields
-from .store import Record, TableResolver, public_view
+from .request import read_body
+from ..tables.errors import BadRequest, InvalidCertificate, RecordNotFound, json_response
+from ..crypto.keystores import KeyMaterialError, load_certificate
+from ..platform.rules import is_keystore, refresh_certificate_fields
+from ..tables.store import Record, TableResolver, public_view
 from .table_api import instance_base, int_param
 
 if TYPE_CHECKING:
-    from .instance import MockInstance
+    from ..instance import MockInstance
 
 #: PLATFORM.md §3: default page size of an attachment list.
 DEFAULT_LIMIT = 1000

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
-from .certs import generate_private_key, private_key_pem, self_signed_certificate
+from ..crypto.certs import generate_private_key, private_key_pem, self_signed_certificate
 
 
 def write_self_signed(folder: Path, host: str = "localhost") -> tuple[Path, Path]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 
-from .keystores import PrivateKey
+from ..crypto.keystores import PrivateKey
 
 #: How long a signed assertion lives by default, seconds.
 DEFAULT_LIFETIME = 300

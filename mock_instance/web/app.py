@@ -21,8 +21,8 @@ from werkzeug.wrappers import Request, Response
 
 from . import attachment_api, table_api
 from .auth import Caller, authenticate
-from .bodies import read_body, read_json_object
-from .errors import (
+from .request import read_body, read_json_object
+from ..tables.errors import (
     BadRequest,
     InvalidResource,
     MethodNotSupported,
@@ -30,14 +30,14 @@ from .errors import (
     WriteRefused,
     json_response,
 )
-from .glide_jwt import GlideJWTError, generate_jwt
-from .oauth import TokenRequest
-from .refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
+from ..platform.glide_jwt import GlideJWTError, generate_jwt
+from ..oauth.tokens import TokenRequest
+from ..platform.refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-    from .instance import MockInstance
+    from ..instance import MockInstance
 
 log = logging.getLogger("mock_instance")
 

@@ -2,8 +2,8 @@
 
 PLATFORM.md §4 (the checks, in order), §5 (using and revoking tokens) and §9
 (settings). No HTTP objects here: the app hands over the form fields and
-headers, and gets a token response or a :class:`~mock_instance.refusals.Refusal`
-(whose codes are in :mod:`mock_instance.refusals`).
+headers, and gets a token response or a :class:`~mock_instance.platform.refusals.Refusal`
+(whose codes are in :mod:`mock_instance.platform.refusals`).
 """
 
 from __future__ import annotations
@@ -25,12 +25,12 @@ from urllib.parse import unquote_plus
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from .auth import roles_of, user_is_usable
-from .certs import EC_CURVES
-from .clock import format_glide, parse_glide
-from .errors import NotAuthenticated
-from .keystores import KeyMaterialError
-from .refusals import (
+from ..web.auth import roles_of, user_is_usable
+from ..crypto.certs import EC_CURVES
+from ..tables.clock import format_glide, parse_glide
+from ..tables.errors import NotAuthenticated
+from ..crypto.keystores import KeyMaterialError
+from ..platform.refusals import (
     ACCESS_TOKEN_REASONS,
     REASONS,
     RECENT_REFUSALS,
@@ -40,13 +40,13 @@ from .refusals import (
     Refusal,
     RefusalRecord,
 )
-from .rules import certificate_of
-from .schema import ADMIN_ROLE, REFERENCE
-from .sensitive import Secret
-from .store import Record, Store
+from ..platform.rules import certificate_of
+from ..tables.fields import ADMIN_ROLE, REFERENCE
+from ..crypto.secret import Secret
+from ..tables.store import Record, Store
 
 if TYPE_CHECKING:
-    from .instance import MockInstance
+    from ..instance import MockInstance
 
 #: RFC 7523 §2.1.
 JWT_BEARER_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"

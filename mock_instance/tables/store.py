@@ -1,7 +1,7 @@
 """Tables in memory: records by sys_id, table inheritance, indexes, one lock.
 
 Records are plain dicts of strings, as the Table API shows them, except
-password fields, which hold :class:`~mock_instance.sensitive.Secret` values.
+password fields, which hold :class:`~mock_instance.crypto.secret.Secret` values.
 A child table's records live with its root table's (``oauth_jwt`` with
 ``oauth_entity``), so a parent query sees them in insertion order and
 ``sys_class_name`` tells them apart.
@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from . import schema
+from . import fields as schema
 from .clock import Clock
 from .errors import BadRequest, InvalidTable
-from .schema import PASSWORD, Field, Table
-from .sensitive import PasswordHash, Secret
-from .settings import Settings
+from .fields import PASSWORD, Field, Table
+from ..crypto.secret import PasswordHash, Secret
+from ..platform.settings import Settings
 
 Record = dict[str, Any]
 SYS_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
@@ -370,7 +370,7 @@ def _plain(value: Any) -> str:
 
 
 class TableResolver:
-    """Resolves query paths (``caller_id.email``) on one table for :mod:`mock_instance.query`.
+    """Resolves query paths (``caller_id.email``) on one table for :mod:`mock_instance.tables.query`.
 
     Password fields are not queryable, as on the platform.
     """

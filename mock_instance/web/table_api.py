@@ -1,7 +1,7 @@
 """The Table API: ``/api/now/[v1|v2/]table/{table}[/{sys_id}]`` (PLATFORM.md §2).
 
 Handlers take the instance, the request and the caller, and return a response;
-errors are raised as :mod:`mock_instance.errors` exceptions.
+errors are raised as :mod:`mock_instance.tables.errors` exceptions.
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
-from . import query as encoded
+from ..tables import query as encoded
 from .auth import Caller, check_read, check_write
-from .bodies import read_json_object
-from .errors import RecordNotFound, json_response
-from .schema import PASSWORD, REFERENCE
-from .store import Record, Store, TableResolver
+from .request import read_json_object
+from ..tables.errors import RecordNotFound, json_response
+from ..tables.fields import PASSWORD, REFERENCE
+from ..tables.store import Record, Store, TableResolver
 
 if TYPE_CHECKING:
-    from .instance import MockInstance
+    from ..instance import MockInstance
 
 #: PLATFORM.md §2: default page size of a list.
 DEFAULT_LIMIT = 10000
