@@ -17,15 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS: dict[str, str] = {
     "ACCESS_TOKEN_REASONS": "platform.refusals",
-    "ADMIN_SYS_ID": "tables.fields",
-    "ADMIN_USER_NAME": "instance",
+    "ADMIN_SYS_ID": "platform.definitions",
+    "ADMIN_USER_NAME": "platform.definitions",
     "Clock": "tables.clock",
     "Field": "tables.fields",
     "GlideJWTError": "platform.glide_jwt",
     "InstanceServer": "transports.server",
-    "InstanceState": "instance",
+    "InstanceState": "platform.state",
     "Interception": "transports.intercept",
-    "JWT_BEARER_GRANT_TYPE": "oauth.tokens",
+    "JWT_BEARER_GRANT_TYPE": "crypto.jose",
     "KeyEntry": "crypto.keystores",
     "KeyMaterialError": "crypto.keystores",
     "MissingExtraError": "crypto.keystores",
@@ -35,7 +35,7 @@ _EXPORTS: dict[str, str] = {
     "REFUSAL_BODY": "platform.refusals",
     "RefusalRecord": "platform.refusals",
     "Secret": "crypto.secret",
-    "ServerCrashed": "transports.intercept",
+    "ServerCrashed": "transports.crashes",
     "Settings": "platform.settings",
     "Table": "tables.fields",
     "flag": "tables.fields",
@@ -63,15 +63,25 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from .crypto.jose import JWT_BEARER_GRANT_TYPE
+    from .crypto.keystores import (
+        KeyEntry,
+        KeyMaterialError,
+        MissingExtraError,
+        load_certificate,
+        load_keystore,
+        load_private_key,
+    )
+    from .crypto.secret import Secret
+    from .instance import MockInstance
+    from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
+    from .platform.glide_jwt import GlideJWTError
+    from .platform.refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
+    from .platform.settings import Settings
+    from .platform.state import InstanceState
     from .tables.clock import Clock
     from .tables.errors import PlatformError
-    from .platform.glide_jwt import GlideJWTError
-    from .instance import ADMIN_USER_NAME, InstanceState, MockInstance
-    from .transports.intercept import Interception, ServerCrashed
-    from .crypto.keystores import KeyEntry, KeyMaterialError, MissingExtraError, load_certificate, load_keystore, load_private_key
-    from .oauth.tokens import JWT_BEARER_GRANT_TYPE
-    from .platform.refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
-    from .tables.fields import ADMIN_SYS_ID, Field, Table, flag, number, password, ref
-    from .crypto.secret import Secret
+    from .tables.fields import Field, Table, flag, number, password, ref
+    from .transports.crashes import ServerCrashed
+    from .transports.intercept import Interception
     from .transports.server import InstanceServer
-    from .platform.settings import Settings

@@ -26,7 +26,7 @@ from mock_instance import (
     load_keystore,
     load_private_key,
 )
-from mock_instance.crypto.certs import default_algorithm
+from mock_instance.crypto.jose import default_algorithm
 
 from .config import SnjwtConfig
 from .keys import Keystore, make_keystore

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from mock_instance import JWT_BEARER_GRANT_TYPE, MockInstance
-from mock_instance.tables import fields as schema
+from mock_instance.platform import definitions as schema
 from mock_instance.cli.demo import run_demo
 from pytest_snjwt.keys import make_keystore
 from pytest_snjwt.provision import Provisioner, TableClient, Variant

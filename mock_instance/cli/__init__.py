@@ -73,7 +73,7 @@ def sign_jwt(args: argparse.Namespace) -> int:
     """``snjwt-mock jwt``: print a freshly signed assertion (what curl needs in ``assertion=``)."""
     from pathlib import Path
 
-    from ..crypto.certs import default_algorithm
+    from ..crypto.jose import default_algorithm
     from ..client.assertion import build_claims, sign_assertion
     from ..crypto.keystores import KeyMaterialError, load_private_key
 

@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives import serialization
 from ..crypto.certs import generate_private_key, pkcs12_keystore, private_key_pem, self_signed_certificate
 from ..instance import ADMIN_USER_NAME, MockInstance
 from ..client.assertion import build_claims, sign_assertion
-from ..crypto.keystores import PrivateKey
-from ..oauth.tokens import JWT_BEARER_GRANT_TYPE
+from ..crypto.jose import PrivateKey
+from ..crypto.jose import JWT_BEARER_GRANT_TYPE
 from ..crypto.secret import mask_token
 
 DEMO_URL = "https://demo.snjwt.test"

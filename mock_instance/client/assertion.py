@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 
-from ..crypto.keystores import PrivateKey
+from ..crypto.jose import PrivateKey
 
 #: How long a signed assertion lives by default, seconds.
 DEFAULT_LIFETIME = 300

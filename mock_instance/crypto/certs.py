@@ -1,6 +1,6 @@
 """Making keys and certificates: what keytool does, and the HTTPS server's throwaway certificate.
 
-The plugin's :mod:`pytest_snjwt.keys`, the demo and :mod:`mock_instance.transports.tls`
+The client side's keystores, the demo and the HTTPS server's certificate
 all make their key material here.
 """
 
@@ -16,28 +16,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+from .jose import EC_CURVES, PrivateKey, key_family
+
 #: keytool's default RSA size for -keyalg RSA.
 RSA_KEY_SIZE = 2048
 #: keytool's default PBKDF2 iteration count for PKCS12 keystores (JDK 12+).
 KEYTOOL_PBE_ITERATIONS = 10000
-#: RFC 7518 §3.4: each ES* algorithm's curve.
-EC_CURVES = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}
-
-
-def key_family(algorithm: str) -> str:
-    """``RS``, ``ES`` or ``HS`` for a JWS alg name; ValueError for anything else."""
-    family = algorithm[:2].upper()
-    if family not in ("RS", "ES", "HS") or algorithm[2:] not in ("256", "384", "512"):
-        raise ValueError(f"algorithm must be RS/ES/HS 256/384/512, not {algorithm!r}")
-    return family
-
-
-def default_algorithm(key: PrivateKey) -> str:
-    """The JWS alg a key signs with: RS256 for RSA, the curve's ES* for EC (RFC 7518 §3.4)."""
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        return next((alg for alg, curve in EC_CURVES.items() if isinstance(key.curve, curve)), "ES256")
-    return "RS256"
 
 
 def generate_private_key(algorithm: str = "RS256") -> PrivateKey:

@@ -20,8 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+from .jose import PrivateKey
 
 #: RFC 7468 §2: PEM base64 lines are at most 64 characters.
 PEM_LINE_LENGTH = 64
@@ -231,6 +230,3 @@ def _read_key(loader: Any, data: bytes, password: str | None, form: str) -> Any:
     raise KeyMaterialError(f"the {form} private key is encrypted and no password was given")
 
 
-def describe_name(name: x509.Name) -> str:
-    """A distinguished name as the certificate form shows it: ``CN=..,OU=..``."""
-    return name.rfc4514_string()

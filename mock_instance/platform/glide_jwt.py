@@ -10,25 +10,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from ..crypto.certs import default_algorithm
+from ..crypto.jose import SIGNING_ALGORITHM_CHOICES, default_algorithm
 from ..crypto.keystores import KeyMaterialError
-from ..oauth.tokens import as_int
-from .rules import signing_entry
-
-if TYPE_CHECKING:
-    from ..instance import MockInstance
-
-#: ``jwt_keystore_aliases.signing_algorithm`` choice values → JWS alg. ``rsa_256`` is [DOC];
-#: the others follow its pattern [INF].
-SIGNING_ALGORITHMS = {
-    "rsa_256": "RS256", "rsa_384": "RS384", "rsa_512": "RS512",
-    "ecdsa_256": "ES256", "ecdsa_384": "ES384", "ecdsa_512": "ES512",
-}
+from ..tables.fields import int_or
+from .attachments import signing_entry
+from .state import Platform
 
 
 class GlideJWTError(ValueError):
@@ -49,12 +40,12 @@ def _json_object(text: str | dict[str, Any] | None, what: str) -> dict[str, Any]
     return value
 
 
-def generate_jwt(instance: MockInstance, provider_sys_id: str, header: str | dict[str, Any] | None = None,
+def generate_jwt(platform: Platform, provider_sys_id: str, header: str | dict[str, Any] | None = None,
                  payload: str | dict[str, Any] | None = None) -> str:
     """Sign a JWT as the instance's GlideJWTAPI does; see the module docstring."""
     extra_header = _json_object(header, "header")
     extra_payload = _json_object(payload, "payload")
-    store = instance.store
+    store = platform.store
     with store.lock:
         provider = store.get("jwt_provider", provider_sys_id)
         if provider is None:
@@ -75,12 +66,12 @@ def generate_jwt(instance: MockInstance, provider_sys_id: str, header: str | dic
             for c in store.find("jwt_claim_validation", "jwt_provider", provider["sys_id"])
             if c["name"] and c["value"]
         }
-        lifetime = as_int(provider["expiry_interval"], instance.settings.expiry_interval_default)
+        lifetime = int_or(provider["expiry_interval"], platform.settings.expiry_interval_default)
         kid = alias["kid"]
-        algorithm = SIGNING_ALGORITHMS.get(alias["signing_algorithm"], "RS256")
+        algorithm = SIGNING_ALGORITHM_CHOICES.get(alias["signing_algorithm"], "RS256")
     if isinstance(entry.private_key, ec.EllipticCurvePrivateKey) and algorithm.startswith("RS"):
         algorithm = default_algorithm(entry.private_key)
-    now = int(instance.clock.time())
+    now = int(platform.clock.time())
     claims.update(extra_payload)
     claims.update(exp=now + lifetime, iat=now, jti=str(uuid.uuid4()))
     headers: dict[str, Any] = {"typ": "JWT"}

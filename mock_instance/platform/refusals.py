@@ -9,12 +9,20 @@ code; a test keeps the two in step.
 
 from __future__ import annotations
 
+import threading
+from collections import deque
 from dataclasses import dataclass
+from typing import Any
+
+from ..tables.store import Store
+from .definitions import write_syslog
 
 #: PLATFORM.md §4: every refusal, whatever the cause (the fields really look swapped).
 REFUSAL_STATUS = 401
 REFUSAL_BODY = {"error_description": "access_denied", "error": "server_error"}
 SYSLOG_SOURCE = "oauth_token.do"
+#: Where Bearer refusals on the Table and Attachment APIs are remembered from (no syslog row).
+REST_API_SOURCE = "rest_api"
 #: How many recent refusals the instance keeps for Python and the pytest report.
 RECENT_REFUSALS = 200
 
@@ -77,7 +85,8 @@ class Refusal(Exception):
     """A refused token request: a reason code from :data:`REASONS` and a sentence."""
 
     def __init__(self, code: str, sentence: str) -> None:
-        assert code in REASONS or code in ACCESS_TOKEN_REASONS, code
+        if code not in REASONS and code not in ACCESS_TOKEN_REASONS:
+            raise ValueError(f"unknown refusal reason code {code!r}")
         super().__init__(f"[{code}] {sentence}")
         self.code = code
         self.sentence = sentence
@@ -91,8 +100,40 @@ class RefusalRecord:
     sentence: str
     #: Instance-clock epoch seconds.
     at: float
-    #: ``oauth_token.do`` or ``rest_api`` (a Bearer token refused by an API).
+    #: ``oauth_token.do``, or ``rest_api`` for a Bearer token refused by an API.
     source: str = SYSLOG_SOURCE
 
     def __str__(self) -> str:
         return f"{self.code}: {self.sentence}"
+
+
+class RefusalLog:
+    """The one writer of refusals: a ``syslog`` row where the platform writes one, and the recent ones in memory."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._recent: deque[RefusalRecord] = deque(maxlen=RECENT_REFUSALS)
+        self._lock = threading.Lock()
+
+    def record(self, refusal: Refusal, *, at: float, source: str = SYSLOG_SOURCE) -> None:
+        """Log a refusal: the token endpoint's get a syslog row (PLATFORM.md §4); every one is remembered."""
+        if source == SYSLOG_SOURCE:
+            with self._store.lock:
+                write_syslog(self._store, "error", source, f"[{refusal.code}] {refusal.sentence}")
+        with self._lock:
+            self._recent.append(RefusalRecord(refusal.code, refusal.sentence, at, source))
+
+    def recent(self) -> list[RefusalRecord]:
+        """Recent refusals, oldest first."""
+        with self._lock:
+            return list(self._recent)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._recent.clear()
+
+
+def clipped_repr(value: Any, limit: int = 80) -> str:
+    """A client-sent value for a refusal sentence: its repr, shortened."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -144,7 +144,7 @@ class InvalidCertificate(BadRequest):
         super().__init__(detail, message="Invalid certificate")
 
 
-class NotFound(HTTPException):
+class PlainNotFound(HTTPException):
     """Outside ``/api/``: the platform's plain 404 page, reduced to text."""
 
     code = 404

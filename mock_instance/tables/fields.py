@@ -1,19 +1,19 @@
-"""The platform's tables: fields, defaults, generated values (PLATFORM.md §1).
+"""Columns and table definitions: what a Glide table is, with no table of the platform's own.
 
-Pure data. Business rules (certificate parsing, standard claims, ...) live in
-:mod:`mock_instance.platform.rules`; storage in :mod:`mock_instance.tables.store`.
+Every value is stored as a string, as the Table API shows it (PLATFORM.md §2);
+password fields hold a :class:`~mock_instance.crypto.secret.Secret`. The
+platform's tables are defined in :mod:`mock_instance.platform.definitions`.
 """
 
 from __future__ import annotations
 
-import secrets
+import json
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .store import Store
+from ..crypto.secret import PasswordHash, Secret
 
 #: Field kinds. Every value is stored as a string, as the Table API shows it.
 STRING, BOOLEAN, INTEGER, REFERENCE, PASSWORD, DATETIME = (
@@ -21,36 +21,59 @@ STRING, BOOLEAN, INTEGER, REFERENCE, PASSWORD, DATETIME = (
 )
 KINDS = frozenset({STRING, BOOLEAN, INTEGER, REFERENCE, PASSWORD, DATETIME})
 
-#: A default is a literal string or a function of the store (for generated values).
-Default = str | Callable[["Store"], str]
 
-#: The OOB admin user's sys_id [OBS], PLATFORM.md §1.
-ADMIN_SYS_ID = "6816f79cc0a8016401c5a33be04be441"
-ADMIN_ROLE = "admin"
+class NumberSeries(Protocol):
+    """What a generated default may use: the store's record-number counters (``INC0010001``...)."""
+
+    def next_number(self, series: str) -> int:
+        """The next value of ``series``."""
 
 
-def new_sys_id(_store: Store | None = None) -> str:
+#: A default is a literal string or a function of the store's counters (for generated values).
+Default = str | Callable[[NumberSeries], str]
+
+
+def new_sys_id() -> str:
     """A platform sys_id: 32 lowercase hex characters."""
     return uuid.uuid4().hex
 
 
-def _random_secret(_store: Store) -> str:
-    # The platform's exact alphabet is unknown; URL-safe characters travel well.
-    return secrets.token_urlsafe(24)
+def to_text(value: Any) -> str:
+    """A JSON body value as the platform stores it: every value a string (PLATFORM.md §2)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, Secret):
+        return value.reveal()
+    if isinstance(value, dict) and "value" in value:
+        # A reference or display_value=all shape sent back as it was read.
+        return to_text(value["value"])
+    return json.dumps(value, separators=(",", ":"))
 
 
-def _random_shared_key(_store: Store) -> str:
-    # 64 characters: long enough for HS512 (RFC 7518 §3.2) so clients' JWT
-    # libraries do not warn about the generated key.
-    return secrets.token_urlsafe(48)
+def coerce(f: Field, value: Any) -> Any:
+    """``value`` as ``f`` stores it: text, or a :class:`Secret` for a password field (a hash for ``user_password``)."""
+    text = to_text(value)
+    if f.kind == PASSWORD:
+        if isinstance(value, Secret):
+            return value
+        if f.name == "user_password":
+            return PasswordHash(text) if text else Secret("")
+        return Secret(text)
+    return text
 
 
-def _incident_number(store: Store) -> str:
-    return f"INC{store.next_number('incident'):07d}"
-
-
-def _expiry_interval(store: Store) -> str:
-    return str(store.settings.expiry_interval_default)
+def int_or(value: Any, default: int) -> int:
+    """A stored or requested whole number; ``default`` when the value holds anything else."""
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return default
 
 
 @dataclass(frozen=True)
@@ -69,9 +92,9 @@ class Field:
         if (self.kind == REFERENCE) != (self.reference is not None):
             raise ValueError(f"field {self.name!r}: a reference field names its table, and only it does")
 
-    def default_for(self, store: Store) -> str:
+    def default_for(self, counters: NumberSeries) -> str:
         """The value a new record gets when none is given."""
-        return self.default(store) if callable(self.default) else self.default
+        return self.default(counters) if callable(self.default) else self.default
 
 
 def ref(name: str, table: str, label: str | None = None) -> Field:
@@ -84,7 +107,7 @@ def flag(name: str, default: bool) -> Field:
     return Field(name, BOOLEAN, "true" if default else "false")
 
 
-def number(name: str, default: int | Callable[[Store], str] = 0) -> Field:
+def number(name: str, default: int | Callable[[NumberSeries], str] = 0) -> Field:
     """An integer field."""
     return Field(name, INTEGER, default if callable(default) else str(default))
 
@@ -131,188 +154,6 @@ class Table:
         clash = SYSTEM_FIELD_NAMES.intersection(names) or {n for n in names if names.count(n) > 1}
         if clash:
             raise ValueError(f"table {self.name!r}: field(s) {sorted(clash)} defined twice or reserved")
-
-
-#: Security tables (PLATFORM.md §2's ACL): reads and writes need ``admin``.
-PLATFORM_TABLES: tuple[Table, ...] = (
-    Table(
-        "sys_user",
-        (
-            Field("user_name", label="User ID"),
-            Field("email"),
-            Field("first_name"),
-            Field("last_name"),
-            Field("name"),
-            flag("active", True),
-            flag("locked_out", False),
-            flag("web_service_access_only", False),
-            password("user_password"),
-        ),
-        # user_name for Basic auth; email is the token endpoint's default User field (every exchange).
-        indexed=("user_name", "email"),
-    ),
-    Table("sys_user_role", (Field("name"), Field("description")), secure=True),
-    Table(
-        "sys_user_has_role",
-        (ref("user", "sys_user"), ref("role", "sys_user_role")),
-        display="role",
-        secure=True,
-        indexed=("user",),
-    ),
-    Table(
-        "sys_certificate",
-        (
-            Field("name"),
-            Field("short_description"),
-            Field("type", default="trust_store"),
-            Field("format", default="pem"),
-            Field("pem_certificate"),
-            password("key_store_password"),
-            flag("active", True),
-            Field("valid_from", DATETIME),
-            Field("expires", DATETIME),
-            Field("expires_in_days", INTEGER),
-            Field("issuer"),
-            Field("subject"),
-        ),
-        secure=True,
-    ),
-    Table(
-        "sys_attachment",
-        (
-            Field("file_name"),
-            Field("table_name"),
-            Field("table_sys_id"),
-            Field("content_type"),
-            number("size_bytes"),
-            Field("hash"),
-        ),
-        display="file_name",
-        secure=True,
-        indexed=("table_sys_id",),
-    ),
-    Table(
-        "jwt_keystore_aliases",
-        (
-            Field("name"),
-            ref("signing_keystore", "sys_certificate"),
-            password("signing_key_password"),
-            Field("kid"),
-            Field("signing_algorithm", default="rsa_256"),
-            flag("active", True),
-        ),
-        secure=True,
-    ),
-    Table(
-        "jwt_provider",
-        (
-            Field("name"),
-            ref("jwt_keystore_alias", "jwt_keystore_aliases", label="Signing Configuration"),
-            number("expiry_interval", _expiry_interval),
-            flag("active", True),
-        ),
-        secure=True,
-    ),
-    Table(
-        "jwt_claim_validation",
-        (
-            Field("name"),
-            flag("is_standard", False),
-            Field("data_type", default="string"),
-            Field("value"),
-            ref("jwt_provider", "jwt_provider"),
-        ),
-        secure=True,
-        indexed=("jwt_provider",),
-    ),
-    Table(
-        "oauth_entity",
-        (
-            Field("name"),
-            Field("client_id", default=lambda _s: uuid.uuid4().hex),
-            password("client_secret"),
-            flag("active", True),
-            flag("public_client", False),
-            number("access_token_lifespan", 1800),
-            number("refresh_token_lifespan", 8640000),
-            Field("type", default="client"),
-            Field("default_grant_type"),
-            Field("redirect_url"),
-            Field("comments"),
-        ),
-        secure=True,
-        indexed=("client_id",),
-    ),
-    Table(
-        "oauth_jwt",
-        (
-            Field("user_field", default="email"),
-            flag("enable_jti_verification", True),
-            number("clock_skew", 300),
-            Field("jti_claim", default="jti"),
-            Field("jwks_url"),
-        ),
-        parent="oauth_entity",
-        secure=True,
-    ),
-    Table(
-        "jwt_verifier_map",
-        (
-            Field("name"),
-            ref("oauth_jwt", "oauth_jwt"),
-            ref("sys_certificate", "sys_certificate"),
-            Field("kid"),
-            password("shared_key"),
-        ),
-        secure=True,
-        indexed=("oauth_jwt",),
-    ),
-    Table(
-        "oauth_jwt_claim_validation",
-        (ref("oauth_jwt", "oauth_jwt"), Field("name"), Field("value")),
-        secure=True,
-        indexed=("oauth_jwt",),
-    ),
-    Table(
-        "oauth_credential",
-        (
-            password("token"),
-            Field("type", default="access_token"),
-            Field("expires", DATETIME),
-            ref("peer", "oauth_entity"),
-            ref("user", "sys_user"),
-            Field("scopes", default="useraccount"),
-            Field("client_id"),
-        ),
-        display="type",
-        secure=True,
-        indexed=("token",),
-    ),
-    Table("syslog", (Field("level"), Field("source"), Field("message")), display="message", secure=True),
-    Table(
-        "incident",
-        (
-            Field("number", default=_incident_number),
-            Field("short_description"),
-            Field("description"),
-            number("state", 1),
-            number("impact", 3),
-            number("urgency", 3),
-            number("priority", 5),
-            ref("caller_id", "sys_user"),
-            flag("active", True),
-        ),
-        display="number",
-    ),
-)
-
-#: Fields the platform fills when they are blank (PLATFORM.md §1): kid and
-#: shared key of a verifier map, the client secret of an application registry.
-GENERATED_WHEN_BLANK: dict[tuple[str, str], Callable[[Store], str]] = {
-    ("oauth_entity", "client_secret"): _random_secret,
-    ("jwt_verifier_map", "kid"): lambda _s: uuid.uuid4().hex,
-    ("jwt_verifier_map", "shared_key"): _random_shared_key,
-}
 
 
 def user_table(name: str, fields: Iterable[Field | str], *, parent: str | None = None,

@@ -1,29 +1,31 @@
-"""Tables in memory: records by sys_id, table inheritance, indexes, one lock.
+"""Tables in memory: records by sys_id, table inheritance, indexes, business rules, one lock.
 
 Records are plain dicts of strings, as the Table API shows them, except
 password fields, which hold :class:`~mock_instance.crypto.secret.Secret` values.
 A child table's records live with its root table's (``oauth_jwt`` with
 ``oauth_entity``), so a parent query sees them in insertion order and
-``sys_class_name`` tells them apart.
+``sys_class_name`` tells them apart. The store knows no table of the
+platform's: those, and the rules that run on them, come from
+:mod:`mock_instance.platform`.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from . import fields as schema
+from ..crypto.secret import Secret
+from .catalog import Catalog
 from .clock import Clock
-from .errors import BadRequest, InvalidTable
-from .fields import PASSWORD, Field, Table
-from ..crypto.secret import PasswordHash, Secret
-from ..platform.settings import Settings
+from .errors import BadRequest
+from .fields import PASSWORD, Field, NumberSeries, Table, coerce, new_sys_id
 
 Record = dict[str, Any]
+#: A function that fills a blank field (a generated secret, a kid).
+Generator = Callable[[NumberSeries], str]
 SYS_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
 
 #: Columns a client can never write (the platform ignores them in a body).
@@ -31,10 +33,14 @@ READ_ONLY = frozenset({"sys_created_on", "sys_created_by", "sys_updated_on", "sy
                        "sys_mod_count", "sys_class_name"})
 
 
-class Rule(Protocol):
-    """A business rule: runs inside the store's lock around a write to ``table``'s family."""
+class BusinessRule:
+    """What the platform does by itself around a write, inside the store's lock.
 
-    table: str
+    ``table`` names the table family the rule watches; None watches every table.
+    Subclasses override the hooks they need.
+    """
+
+    table: str | None = None
 
     def before_write(self, store: Store, record: Record, changed: set[str], inserting: bool) -> None:
         """Check or complete ``record`` before it is stored; raise to refuse (nothing is stored)."""
@@ -42,12 +48,15 @@ class Rule(Protocol):
     def after_insert(self, store: Store, record: Record) -> None:
         """React to a stored insert (create related records)."""
 
+    def after_delete(self, store: Store, record: Record) -> None:
+        """React to a delete (cascade to related records)."""
+
 
 @dataclass(frozen=True)
 class _InsertPlan:
     fields: Mapping[str, Field]
-    generated: tuple[tuple[str, Callable[[Store], str]], ...]
-    rules: tuple[Rule, ...]
+    generated: tuple[tuple[str, Generator], ...]
+    rules: tuple[BusinessRule, ...]
     static_defaults: Mapping[str, str]
 
 
@@ -60,100 +69,48 @@ class Snapshot:
     counters: dict[str, int]
 
 
-class Store:
+class Store(Catalog):
     """The instance's tables. Every public method is atomic under :attr:`lock`.
 
     Compose several calls atomically with ``with store.lock: ...``.
+    ``generated`` maps ``(table, field)`` to the function that fills that field
+    when it is blank (read at each new insert plan, so it may change).
     """
 
-    def __init__(self, clock: Clock, settings: Callable[[], Settings], rules: list[Rule] | None = None) -> None:
+    def __init__(self, clock: Clock, rules: list[BusinessRule] | None = None,
+                 generated: Mapping[tuple[str, str], Generator] | None = None) -> None:
+        super().__init__()
         self.clock = clock
-        self._settings = settings
         self.lock = threading.RLock()
         self._rules = list(rules or [])
-        self._tables: dict[str, Table] = {}
-        self._fields: dict[str, dict[str, Field]] = {}
-        self._family: dict[str, frozenset[str]] = {}
-        self._roots: dict[str, str] = {}
+        self._generated = generated if generated is not None else {}
         self._rows: dict[str, dict[str, Record]] = {}
         self._files: dict[str, bytes] = {}
         self._indexes: dict[tuple[str, str], dict[str, set[str]]] = {}
         self._counters: dict[str, int] = {}
         self._plans: dict[str, _InsertPlan] = {}
 
-    @property
-    def settings(self) -> Settings:
-        """The owning instance's current settings."""
-        return self._settings()
-
-    # -- tables ---------------------------------------------------------------
-
     def register(self, table: Table) -> None:
         """Add a table (its parent must exist). Registering a name twice is refused."""
         with self.lock:
-            if table.name in self._tables:
-                raise ValueError(f"table {table.name!r} already exists")
-            if table.parent is not None and table.parent not in self._tables:
-                raise ValueError(f"table {table.name!r}: parent {table.parent!r} does not exist")
-            inherited = dict(self._fields[table.parent]) if table.parent else {f.name: f for f in schema.SYSTEM_FIELDS}
-            clash = set(inherited).intersection(f.name for f in table.fields)
-            if clash:
-                raise ValueError(f"table {table.name!r}: field(s) {sorted(clash)} already inherited")
-            inherited.update((f.name, f) for f in table.fields)
-            for f in table.fields:
-                if f.reference is not None and f.reference not in self._tables and f.reference != table.name:
-                    raise ValueError(f"field {table.name}.{f.name}: table {f.reference!r} does not exist")
-            self._tables[table.name] = table
-            self._fields[table.name] = inherited
+            super().register(table)
             self._plans.clear()
-            root = self._roots[table.parent] if table.parent else table.name
-            self._roots[table.name] = root
+            root = self.root(table.name)
             self._rows.setdefault(root, {})
-            self._family[table.name] = frozenset({table.name})
-            for ancestor in self.lineage(table.name)[:-1]:
-                self._family[ancestor] = self._family[ancestor] | {table.name}
             for name in table.indexed:
                 self._indexes.setdefault((root, name), {})
                 for sys_id, record in self._rows[root].items():
                     self._index_add(root, name, record.get(name), sys_id)
-
-    def has_table(self, name: str) -> bool:
-        return name in self._tables
-
-    def table(self, name: str) -> Table:
-        """The table definition; :class:`InvalidTable` when it does not exist."""
-        try:
-            return self._tables[name]
-        except KeyError:
-            raise InvalidTable(name) from None
-
-    def tables(self) -> list[str]:
-        return list(self._tables)
-
-    def fields(self, name: str) -> Mapping[str, Field]:
-        """Every column of ``name``: system, inherited and its own."""
-        self.table(name)
-        return self._fields[name]
-
-    def lineage(self, name: str) -> tuple[str, ...]:
-        """``name`` and its ancestors, root first."""
-        chain = [name]
-        while (parent := self._tables[chain[-1]].parent) is not None:
-            chain.append(parent)
-        return tuple(reversed(chain))
-
-    def family(self, name: str) -> frozenset[str]:
-        """``name`` and every table that extends it."""
-        return self._family[name]
 
     # -- records --------------------------------------------------------------
 
     def records(self, table: str) -> Iterator[Record]:
         """The records of ``table`` and its children, in insertion order (live, not copies)."""
         self.table(table)
-        family = self._family[table]
-        rows = self._rows[self._roots[table]]
-        if len(family) == 1 and self._roots[table] == table:
+        family = self.family(table)
+        root = self.root(table)
+        rows = self._rows[root]
+        if len(family) == 1 and root == table:
             return iter(list(rows.values()))
         return iter([r for r in rows.values() if r["sys_class_name"] in family])
 
@@ -163,19 +120,19 @@ class Store:
     def get(self, table: str, sys_id: str) -> Record | None:
         """The record (live) when it belongs to ``table``'s family, else None."""
         self.table(table)
-        record = self._rows[self._roots[table]].get(sys_id)
-        if record is None or record["sys_class_name"] not in self._family[table]:
+        record = self._rows[self.root(table)].get(sys_id)
+        if record is None or record["sys_class_name"] not in self.family(table):
             return None
         return record
 
     def find(self, table: str, field: str, value: str) -> list[Record]:
         """Records whose ``field`` equals ``value`` (index-backed where the table declares one)."""
         self.table(table)
-        root = self._roots[table]
+        root = self.root(table)
         index = self._indexes.get((root, field))
         if index is None:
             return [r for r in self.records(table) if _plain(r.get(field)) == value]
-        family = self._family[table]
+        family = self.family(table)
         rows = self._rows[root]
         return [rows[s] for s in list(index.get(value, ())) if rows[s]["sys_class_name"] in family]
 
@@ -189,24 +146,24 @@ class Store:
             fields = plan.fields
             record: Record = {}
             for name, f in fields.items():
-                record[name] = self._coerce(table, f, values[name]) if name in values and name not in READ_ONLY else None
+                record[name] = coerce(f, values[name]) if name in values and name not in READ_ONLY else None
             sys_id = record.pop("sys_id") or ""
             if sys_id:
                 if not SYS_ID_PATTERN.fullmatch(sys_id):
                     raise BadRequest(f"sys_id must be 32 lowercase hexadecimal characters, not {sys_id!r}",
                                      message="Operation Failed")
-                if sys_id in self._rows[self._roots[table]]:
+                if sys_id in self._rows[self.root(table)]:
                     raise BadRequest(f"a record with sys_id {sys_id} already exists", message="Operation Failed")
             else:
-                sys_id = schema.new_sys_id()
+                sys_id = new_sys_id()
             given = {n for n, v in record.items() if v is not None}
             for name, f in fields.items():
                 if name != "sys_id" and record.get(name) is None:
                     static = plan.static_defaults.get(name)
-                    record[name] = static if static is not None else self._coerce(table, f, f.default_for(self))
+                    record[name] = static if static is not None else coerce(f, f.default_for(self))
             for name, generate in plan.generated:
                 if not _plain(record.get(name)):
-                    record[name] = self._coerce(table, fields[name], generate(self))
+                    record[name] = coerce(fields[name], generate(self))
             now = self.clock.glide_now()
             record.update(sys_id=sys_id, sys_created_on=now, sys_updated_on=now, sys_created_by=actor,
                           sys_updated_by=actor, sys_mod_count="0", sys_class_name=table)
@@ -224,7 +181,7 @@ class Store:
             if current is None:
                 return None
             fields = self.fields(current["sys_class_name"])
-            changes = {n: self._coerce(table, fields[n], v) for n, v in values.items()
+            changes = {n: coerce(fields[n], v) for n, v in values.items()
                        if n in fields and n not in READ_ONLY and n != "sys_id"}
             record = {**current, **changes}
             for rule in self._rules_for(current["sys_class_name"]):
@@ -235,19 +192,17 @@ class Store:
             return record
 
     def delete(self, table: str, sys_id: str) -> bool:
-        """Delete a record and its attachments; False when it does not exist."""
+        """Delete a record (business rules cascade); False when it does not exist."""
         with self.lock:
             record = self.get(table, sys_id)
             if record is None:
                 return False
-            root = self._roots[table]
-            for name in self._tables_indexed(root):
+            root = self.root(table)
+            for name in self._indexed_fields(root):
                 self._index_discard(root, name, record.get(name), sys_id)
             del self._rows[root][sys_id]
-            self._files.pop(sys_id, None)
-            if "sys_attachment" in self._tables and table != "sys_attachment":
-                for attachment in self.find("sys_attachment", "table_sys_id", sys_id):
-                    self.delete("sys_attachment", attachment["sys_id"])
+            for rule in self._rules_for(record["sys_class_name"]):
+                rule.after_delete(self, record)
             return True
 
     def next_number(self, series: str) -> int:
@@ -256,18 +211,18 @@ class Store:
             self._counters[series] = self._counters.get(series, 10000) + 1
             return self._counters[series]
 
-    # -- attachment bytes ----------------------------------------------------
+    # -- file bytes, keyed by the sys_id of the record that describes them ----
 
-    def put_file(self, attachment_sys_id: str, content: bytes) -> None:
+    def put_file(self, sys_id: str, content: bytes) -> None:
         with self.lock:
-            self._files[attachment_sys_id] = content
+            self._files[sys_id] = content
 
-    def file(self, attachment_sys_id: str) -> bytes | None:
-        return self._files.get(attachment_sys_id)
+    def file(self, sys_id: str) -> bytes | None:
+        return self._files.get(sys_id)
 
-    def attachments(self, table: str, sys_id: str) -> list[Record]:
-        """The ``sys_attachment`` records on a record, oldest first."""
-        return [a for a in self.find("sys_attachment", "table_sys_id", sys_id) if a["table_name"] == table]
+    def drop_file(self, sys_id: str) -> None:
+        with self.lock:
+            self._files.pop(sys_id, None)
 
     # -- snapshots ------------------------------------------------------------
 
@@ -299,26 +254,25 @@ class Store:
         if plan is None:
             fields = self.fields(table)  # raises InvalidTable for an unknown name
             lineage = self.lineage(table)
-            generated = tuple((name, generate) for (t, name), generate in schema.GENERATED_WHEN_BLANK.items()
-                              if t in lineage)
+            generated = tuple((name, generate) for (t, name), generate in self._generated.items() if t in lineage)
             # Literal defaults of plain fields, coerced once (passwords stay per-record Secrets).
             static = {name: f.default for name, f in fields.items()
                       if isinstance(f.default, str) and f.kind != PASSWORD}
             plan = self._plans[table] = _InsertPlan(fields, generated, tuple(self._rules_for(table)), static)
         return plan
 
-    def _rules_for(self, table: str) -> list[Rule]:
+    def _rules_for(self, table: str) -> list[BusinessRule]:
         lineage = self.lineage(table)
-        return [r for r in self._rules if r.table in lineage]
+        return [r for r in self._rules if r.table is None or r.table in lineage]
 
-    def _tables_indexed(self, root: str) -> list[str]:
+    def _indexed_fields(self, root: str) -> list[str]:
         return [name for (r, name) in self._indexes if r == root]
 
     def _put(self, table: str, record: Record) -> None:
-        root = self._roots[table]
+        root = self.root(table)
         sys_id = record["sys_id"]
         old = self._rows[root].get(sys_id)
-        for name in self._tables_indexed(root):
+        for name in self._indexed_fields(root):
             if old is not None:
                 self._index_discard(root, name, old.get(name), sys_id)
             self._index_add(root, name, record.get(name), sys_id)
@@ -334,95 +288,8 @@ class Store:
             if not bucket:
                 del self._indexes[(root, field)][_plain(value)]
 
-    def _coerce(self, table: str, f: Field, value: Any) -> Any:
-        text = to_text(value)
-        if f.kind == PASSWORD:
-            if isinstance(value, Secret):
-                return value
-            if f.name == "user_password":
-                return PasswordHash(text) if text else Secret("")
-            return Secret(text)
-        return text
-
-
-def to_text(value: Any) -> str:
-    """A JSON body value as the platform stores it: every value a string (PLATFORM.md §2)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, Secret):
-        return value.reveal()
-    if isinstance(value, dict) and "value" in value:
-        # A reference or display_value=all shape sent back as it was read.
-        return to_text(value["value"])
-    return json.dumps(value, separators=(",", ":"))
-
 
 def _plain(value: Any) -> str:
     if isinstance(value, Secret):
         return value.reveal()
     return "" if value is None else value
-
-
-class TableResolver:
-    """Resolves query paths (``caller_id.email``) on one table for :mod:`mock_instance.tables.query`.
-
-    Password fields are not queryable, as on the platform.
-    """
-
-    def __init__(self, store: Store, table: str) -> None:
-        self._store = store
-        self._table = table
-        self._paths: dict[str, tuple[tuple[Field, ...], bool] | None] = {}
-
-    def _walk(self, path: str) -> tuple[tuple[Field, ...], bool] | None:
-        if path in self._paths:
-            return self._paths[path]
-        table: str | None = self._table
-        chain: list[Field] = []
-        for segment in path.split("."):
-            if table is None or not self._store.has_table(table):
-                chain = []
-                break
-            f = self._store.fields(table).get(segment)
-            if f is None or f.kind == PASSWORD:
-                chain = []
-                break
-            chain.append(f)
-            table = f.reference
-        result = (tuple(chain), chain[-1].kind == schema.INTEGER) if chain else None
-        self._paths[path] = result
-        return result
-
-    def is_known(self, path: str) -> bool:
-        return self._walk(path) is not None
-
-    def is_numeric(self, path: str) -> bool:
-        walked = self._walk(path)
-        return bool(walked and walked[1])
-
-    def value(self, record: Record, path: str) -> str:
-        walked = self._walk(path)
-        if walked is None:
-            return ""
-        chain = walked[0]
-        current: Record | None = record
-        for f in chain[:-1]:
-            target = current.get(f.name) if current else None
-            current = self._store.get(f.reference, target) if target else None  # type: ignore[arg-type]
-            if current is None:
-                return ""
-        value = current.get(chain[-1].name) if current else None
-        return value if isinstance(value, str) else ""
-
-
-def public_view(store: Store, record: Record) -> dict[str, str]:
-    """A record as Python callers see it: every value a string, password fields empty."""
-    fields = store.fields(record["sys_class_name"])
-    return {name: ("" if fields[name].kind == PASSWORD or not isinstance(record.get(name), str)
-                   else record[name]) for name in fields}

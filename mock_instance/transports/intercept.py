@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from unittest import mock
 from urllib.parse import urlsplit
 
@@ -21,15 +21,10 @@ import responses
 from requests.adapters import HTTPAdapter
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-if TYPE_CHECKING:
-    from ..instance import MockInstance
+from .crashes import HasApp, ServerCrashed, raise_crashes
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-class ServerCrashed(RuntimeError):
-    """A request handler raised: the mock answered 500, and this carries the original error."""
 
 
 def origin(url: str) -> tuple[str, str, int]:
@@ -41,9 +36,9 @@ def origin(url: str) -> tuple[str, str, int]:
 
 
 class _InstanceAdapter(HTTPAdapter):
-    def __init__(self, interception: Interception) -> None:
+    def __init__(self, send: Any) -> None:
         super().__init__()
-        self._send = interception._mock.unbound_on_send()
+        self._send = send
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         return self._send(self, request, *args, **kwargs)
@@ -58,7 +53,7 @@ class Interception:
     401
     """
 
-    def __init__(self, instance: MockInstance, base_url: str) -> None:
+    def __init__(self, instance: HasApp, base_url: str) -> None:
         self.instance = instance
         self._origin = origin(base_url)
         scheme, host, port = self._origin
@@ -88,7 +83,7 @@ class Interception:
     def start(self) -> Interception:
         if self._patcher is not None:
             return self
-        adapter = _InstanceAdapter(self)
+        adapter = _InstanceAdapter(self._mock.unbound_on_send())
         previous = requests.Session.get_adapter
 
         def get_adapter(session: requests.Session, url: str) -> Any:
@@ -104,20 +99,19 @@ class Interception:
             return
         self._patcher.stop()
         self._patcher = None
-        errors = self.instance.app.take_errors()
-        if errors:
-            raise ServerCrashed(f"{len(errors)} request(s) crashed the mock; the first: {errors[0]!r}") from errors[0]
+        raise_crashes(self.instance.app)
 
     def __enter__(self) -> Interception:
         return self.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if exc_type is None:
+        try:
             self.stop()
-        else:  # the test's own failure comes first; don't mask it
-            self._patcher.stop()
-            self._patcher = None
+        except ServerCrashed:
+            if exc_type is None:
+                raise
+            # else: the test's own failure comes first; don't mask it
 
     def _respond(self, request: requests.PreparedRequest) -> tuple[int, list[tuple[str, str]], bytes]:
         parts = urlsplit(request.url or "")

@@ -14,17 +14,14 @@ import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
-from .intercept import ServerCrashed
+from .crashes import HasApp, ServerCrashed, raise_crashes
 from .tls import write_self_signed
 
-if TYPE_CHECKING:
-    from ..instance import MockInstance
-
-log = logging.getLogger("mock_instance.transports.server")
+log = logging.getLogger("mock_instance.server")
 
 #: Seconds a connection may sit idle (mid-request or between requests) before it is dropped.
 DEFAULT_CONNECTION_TIMEOUT = 30.0
@@ -82,7 +79,7 @@ class InstanceServer:
     ...     requests.get(server.url + "/api/now/table/incident", verify=server.ca_file)
     """
 
-    def __init__(self, instance: MockInstance, host: str = "127.0.0.1", port: int = 0, *, tls: bool = False,
+    def __init__(self, instance: HasApp, host: str = "127.0.0.1", port: int = 0, *, tls: bool = False,
                  connection_timeout: float = DEFAULT_CONNECTION_TIMEOUT) -> None:
         self.instance = instance
         self.host = host
@@ -147,22 +144,19 @@ class InstanceServer:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
-        errors = self.instance.app.take_errors()
-        if errors:
-            raise ServerCrashed(f"{len(errors)} request(s) crashed the mock; the first: {errors[0]!r}") from errors[0]
+        raise_crashes(self.instance.app)
 
     def __enter__(self) -> InstanceServer:
         return self.start()
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if exc_type is None:
+        try:
             self.stop()
-        else:
-            try:
-                self.stop()
-            except ServerCrashed:
-                pass  # the test's own failure comes first
+        except ServerCrashed:
+            if exc_type is None:
+                raise
+            # else: the test's own failure comes first; don't mask it
 
     def __repr__(self) -> str:
         state = self.url if self._server is not None else "stopped"

@@ -11,33 +11,25 @@ import threading
 import traceback
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl
 
-from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as RoutingNotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import attachment_api, table_api
-from .auth import Caller, authenticate
-from .request import read_body, read_json_object
-from ..tables.errors import (
-    BadRequest,
-    InvalidResource,
-    MethodNotSupported,
-    NotFound,
-    WriteRefused,
-    json_response,
-)
+from ..oauth.request import FORM_CONTENT_TYPE, TokenRequest
+from ..oauth.tokens import TokenService
 from ..platform.glide_jwt import GlideJWTError, generate_jwt
-from ..oauth.tokens import TokenRequest
 from ..platform.refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
+from ..platform.state import Platform
+from ..platform.users import Caller
+from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
+from . import attachment_api, table_api
+from .auth import authenticate
+from .request import InstanceRequest, instance_base, read_body, read_form, read_json_object
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
-
-    from ..instance import MockInstance
 
 log = logging.getLogger("mock_instance")
 
@@ -69,29 +61,20 @@ def _rules() -> list[Rule]:
     ]
 
 
-class _Params(ImmutableMultiDict):  # type: ignore[type-arg]
-    """Query parameters whose ``get`` of a missing key does not raise and catch internally."""
-
-    def get(self, key: Any, default: Any = None, type: Any = None) -> Any:  # noqa: A002 (werkzeug's name)
-        if key not in self:
-            return default
-        return super().get(key, default, type)
-
-
-class InstanceRequest(Request):
-    """The instance's request: werkzeug's, with cheaper parameter lookups (every handler reads several)."""
-
-    parameter_storage_class = _Params
+def refusal_response() -> Response:
+    """The token endpoint's one answer to every refusal (PLATFORM.md §4)."""
+    return json_response(REFUSAL_BODY, REFUSAL_STATUS)
 
 
 class InstanceApp:
-    """The instance over WSGI. Crashes are recorded in :attr:`errors` (and answered 500)."""
+    """The instance over WSGI. Crashes are recorded (see :meth:`take_errors`) and answered 500."""
 
-    def __init__(self, instance: MockInstance) -> None:
-        self.instance = instance
+    def __init__(self, platform: Platform, tokens: TokenService) -> None:
+        self.platform = platform
+        self.tokens = tokens
         self.url_map = Map(_rules(), strict_slashes=False, merge_slashes=False)
-        self._errors: list[BaseException] = []
-        self._errors_lock = threading.Lock()
+        self._crashes: list[BaseException] = []
+        self._crashes_lock = threading.Lock()
 
     # -- plumbing -----------------------------------------------------------
 
@@ -110,15 +93,15 @@ class InstanceApp:
             try:
                 endpoint, values = adapter.match(method=request.method)
             except RoutingNotFound:
-                raise InvalidResource() if request.path.startswith("/api/") else NotFound() from None
+                raise InvalidResource() if request.path.startswith("/api/") else PlainNotFound() from None
             except MethodNotAllowed as e:
                 raise MethodNotSupported(sorted(e.valid_methods or [])) from None
             return getattr(self, f"on_{endpoint}")(request, **values)
         except HTTPException as e:
             return e.get_response(request.environ)  # type: ignore[return-value]
         except Exception as e:  # the one place a bug may land: record it for the test to see
-            with self._errors_lock:
-                self._errors.append(e)
+            with self._crashes_lock:
+                self._crashes.append(e)
             log.error("mock_instance crashed on %s %s\n%s", request.method, request.path, traceback.format_exc())
             return json_response({"error": {"message": "Internal error in mock_instance",
                                             "detail": f"{type(e).__name__}"}, "status": "failure"}, 500)
@@ -126,120 +109,112 @@ class InstanceApp:
     @property
     def errors(self) -> list[BaseException]:
         """Exceptions that escaped a handler (each answered 500): always a mock bug."""
-        with self._errors_lock:
-            return list(self._errors)
+        with self._crashes_lock:
+            return list(self._crashes)
 
     def take_errors(self) -> list[BaseException]:
-        """Return and forget the recorded errors."""
-        with self._errors_lock:
-            errors, self._errors = self._errors, []
-            return errors
+        """Return and forget the recorded crashes."""
+        with self._crashes_lock:
+            crashes, self._crashes = self._crashes, []
+            return crashes
 
     def _caller(self, request: Request) -> Caller:
-        return authenticate(self.instance, request.headers.get("Authorization"))
+        return authenticate(self.platform.store, self.tokens, request.headers.get("Authorization"))
 
     # -- Table API ----------------------------------------------------------
 
     def on_table_list(self, request: Request, table: str, version: str | None) -> Response:
         caller = self._caller(request)
         if request.method == "POST":
-            return table_api.create_record(self.instance, request, caller, table, version)
-        return table_api.list_records(self.instance, request, caller, table, version)
+            return table_api.create_record(self.platform, request, caller, table)
+        return table_api.list_records(self.platform, request, caller, table, version)
 
     def on_table_record(self, request: Request, table: str, sys_id: str, version: str | None) -> Response:
         caller = self._caller(request)
-        handler = {
-            "GET": table_api.get_record, "HEAD": table_api.get_record, "PUT": table_api.update_record,
-            "PATCH": table_api.update_record, "DELETE": table_api.delete_record,
-        }[request.method]
-        return handler(self.instance, request, caller, table, sys_id, version)
+        if request.method in ("GET", "HEAD"):
+            return table_api.get_record(self.platform, request, caller, table, sys_id)
+        if request.method == "DELETE":
+            return table_api.delete_record(self.platform, request, caller, table, sys_id)
+        return table_api.update_record(self.platform, request, caller, table, sys_id)
 
     # -- Attachment API -----------------------------------------------------
 
     def on_attachment_list(self, request: Request) -> Response:
-        return attachment_api.list_attachments(self.instance, request, self._caller(request))
+        return attachment_api.list_attachments(self.platform, request, self._caller(request))
 
     def on_attachment_file(self, request: Request) -> Response:
-        return attachment_api.upload_file(self.instance, request, self._caller(request))
+        return attachment_api.upload_file(self.platform, request, self._caller(request))
 
     def on_attachment_upload(self, request: Request) -> Response:
-        return attachment_api.upload_multipart(self.instance, request, self._caller(request))
+        return attachment_api.upload_multipart(self.platform, request, self._caller(request))
 
     def on_attachment(self, request: Request, sys_id: str) -> Response:
         caller = self._caller(request)
         if request.method == "DELETE":
-            return attachment_api.delete_attachment(self.instance, request, caller, sys_id)
-        return attachment_api.get_metadata(self.instance, request, caller, sys_id)
+            return attachment_api.delete_attachment(self.platform, request, caller, sys_id)
+        return attachment_api.get_metadata(self.platform, request, caller, sys_id)
 
     def on_attachment_download(self, request: Request, sys_id: str) -> Response:
-        return attachment_api.download(self.instance, request, self._caller(request), sys_id)
+        return attachment_api.download(self.platform, request, self._caller(request), sys_id)
 
     # -- OAuth --------------------------------------------------------------
 
     def on_token(self, request: Request) -> Response:
-        tokens = self.instance.tokens
         try:
-            body = read_body(request, self.instance.settings.rest_body_limit)
+            body = read_body(request, self.platform.settings.rest_body_limit)
         except BadRequest as e:
-            tokens.refuse(Refusal("request_too_large", str(e.detail)))
-            return json_response(REFUSAL_BODY, REFUSAL_STATUS)
+            # Too large to read: refused before the grant's own checks, logged the same way.
+            self.platform.refuse(Refusal("request_too_large", str(e.detail)))
+            return refusal_response()
         token_request = TokenRequest(
             content_type=request.mimetype,
-            form=_form(body) if request.mimetype == "application/x-www-form-urlencoded" else {},
+            form=read_form(body) if request.mimetype == FORM_CONTENT_TYPE else {},
             authorization=request.headers.get("Authorization"),
             authentication=request.headers.get("Authentication"),
-            token_url=f"{table_api.instance_base(request)}{request.path}",
+            token_url=f"{instance_base(request)}{request.path}",
         )
         try:
-            return json_response(tokens.exchange(token_request))
+            return json_response(self.tokens.exchange(token_request))
         except Refusal:
-            return json_response(REFUSAL_BODY, REFUSAL_STATUS)
+            return refusal_response()
 
     def on_revoke(self, request: Request) -> Response:
         token = request.args.get("token")
         if token is None and request.method == "POST":
-            body = read_body(request, self.instance.settings.rest_body_limit)
-            token = _form(body).get("token") if request.mimetype == "application/x-www-form-urlencoded" else None
-        self.instance.tokens.revoke(token or "")
+            body = read_body(request, self.platform.settings.rest_body_limit)
+            token = read_form(body).get("token") if request.mimetype == FORM_CONTENT_TYPE else None
+        self.tokens.revoke(token or "")
         return Response(status=200)
 
     # -- mock-only endpoints ------------------------------------------------
 
-    def _admin(self, request: Request) -> Caller:
+    def _require_admin(self, request: Request) -> Caller:
         caller = self._caller(request)
         if not caller.is_admin:
+            # What the platform says to a non-admin writing a security record, for every method.
             raise WriteRefused("Insert")
         return caller
 
     def on_mock_generate_jwt(self, request: Request) -> Response:
         """GlideJWTAPI.generateJWT for clients outside Python (not a platform endpoint)."""
-        self._admin(request)
-        body = read_json_object(request, self.instance.settings.rest_body_limit)
+        self._require_admin(request)
+        body = read_json_object(request, self.platform.settings.rest_body_limit)
         provider = body.get("provider")
         if not isinstance(provider, str):
             raise BadRequest("give the jwt_provider sys_id as \"provider\"")
         try:
-            token = generate_jwt(self.instance, provider, _json_arg(body.get("header")), _json_arg(body.get("payload")))
+            token = generate_jwt(self.platform, provider, _json_arg(body.get("header")), _json_arg(body.get("payload")))
         except GlideJWTError as e:
             raise BadRequest(str(e), message="generateJWT failed") from e
         return json_response({"result": {"jwt": token}})
 
     def on_mock_refusals(self, request: Request) -> Response:
         """The recent refusals with their reasons (not a platform endpoint)."""
-        self._admin(request)
+        self._require_admin(request)
         return json_response({"result": [
             {"code": r.code, "sentence": r.sentence, "source": r.source, "at": r.at}
-            for r in self.instance.refusals
+            for r in self.platform.refusals.recent()
         ]})
-
-
-def _form(body: bytes) -> dict[str, str]:
-    """A form body's fields, first value of each (the platform reads the body only)."""
-    text = body.decode("latin-1")
-    out: dict[str, str] = {}
-    for key, value in parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="replace"):
-        out.setdefault(key, value)
-    return out
 
 
 def _json_arg(value: Any) -> Any:

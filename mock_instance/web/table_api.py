@@ -1,47 +1,29 @@
 """The Table API: ``/api/now/[v1|v2/]table/{table}[/{sys_id}]`` (PLATFORM.md §2).
 
-Handlers take the instance, the request and the caller, and return a response;
+Handlers take the platform, the request and the caller, and return a response;
 errors are raised as :mod:`mock_instance.tables.errors` exceptions.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
-from ..tables import query as encoded
-from .auth import Caller, check_read, check_write
-from .request import read_json_object
+from ..platform.state import Platform
+from ..platform.users import Caller, check_read, check_write
 from ..tables.errors import RecordNotFound, json_response
 from ..tables.fields import PASSWORD, REFERENCE
-from ..tables.store import Record, Store, TableResolver
-
-if TYPE_CHECKING:
-    from ..instance import MockInstance
+from ..tables.query import filter_records
+from ..tables.store import Record, Store
+from ..tables.views import TableResolver
+from .request import instance_base, int_arg, read_json_object, truthy
 
 #: PLATFORM.md §2: default page size of a list.
 DEFAULT_LIMIT = 10000
 V1_EMPTY_DETAIL = "Records matching query not found. Check query parameter or offset parameter"
-
-
-def instance_base(request: Request) -> str:
-    """``scheme://host`` of the request, for links; cheaper than ``request.host_url``'s IRI round trip."""
-    return f"{request.scheme}://{request.host}"
-
-
-def truthy(value: str | None) -> bool:
-    return (value or "").strip().lower() == "true"
-
-
-def int_param(value: str | None, default: int) -> int:
-    """An integer query parameter; anything unreadable means the default."""
-    try:
-        return int((value or "").strip())
-    except ValueError:
-        return default
 
 
 class Renderer:
@@ -123,27 +105,27 @@ def name_value_query(request: Request, resolver: TableResolver) -> str:
     return "^".join(parts)
 
 
-def _result(instance: MockInstance, request: Request, payload: Any, status: int = 200,
+def _result(request: Request, payload: Any, status: int = 200,
             headers: dict[str, str] | None = None) -> Response:
     if truthy(request.headers.get("X-no-response-body")):
         return Response(status=status, headers=headers)
     return json_response({"result": payload}, status, headers)
 
 
-def list_records(instance: MockInstance, request: Request, caller: Caller, table: str, version: str | None) -> Response:
-    store = instance.store
+def list_records(platform: Platform, request: Request, caller: Caller, table: str, version: str | None) -> Response:
+    store = platform.store
     with store.lock:
         store.table(table)
         check_read(caller, store, table)
         renderer = Renderer(store, table, request)
         resolver = renderer.resolver
-        matched = encoded.filter_records(store.records(table), request.args.get("sysparm_query"), resolver)
+        matched = filter_records(store.records(table), request.args.get("sysparm_query"), resolver)
         filters = name_value_query(request, resolver)
         if filters:
-            matched = encoded.filter_records(matched, filters, resolver)
+            matched = filter_records(matched, filters, resolver)
         total = len(matched)
-        limit = max(int_param(request.args.get("sysparm_limit"), DEFAULT_LIMIT), 0)
-        offset = int_param(request.args.get("sysparm_offset"), 0)
+        limit = max(int_arg(request, "sysparm_limit", DEFAULT_LIMIT), 0)
+        offset = int_arg(request, "sysparm_offset", 0)
         page = matched[max(offset, 0):max(offset, 0) + limit]
         result = [renderer.render(r) for r in page]
     if not result and version == "v1":
@@ -151,7 +133,7 @@ def list_records(instance: MockInstance, request: Request, caller: Caller, table
     headers = {"X-Total-Count": str(total)}
     if not truthy(request.args.get("sysparm_suppress_pagination_header")):
         headers["Link"] = link_header(request, total, limit, offset)
-    return _result(instance, request, result, headers=headers)
+    return _result(request, result, headers=headers)
 
 
 def link_header(request: Request, total: int, limit: int, offset: int) -> str:
@@ -170,47 +152,43 @@ def link_header(request: Request, total: int, limit: int, offset: int) -> str:
                      f'<{url(offset + limit)}>;rel="next"', f'<{url(max(total - limit, 0))}>;rel="last"'])
 
 
-def get_record(instance: MockInstance, request: Request, caller: Caller, table: str, sys_id: str,
-               version: str | None) -> Response:
-    store = instance.store
+def get_record(platform: Platform, request: Request, caller: Caller, table: str, sys_id: str) -> Response:
+    store = platform.store
     with store.lock:
         store.table(table)
         check_read(caller, store, table)
         record = store.get(table, sys_id)
         if record is None:
             raise RecordNotFound()
-        return _result(instance, request, Renderer(store, table, request).render(record))
+        return _result(request, Renderer(store, table, request).render(record))
 
 
-def create_record(instance: MockInstance, request: Request, caller: Caller, table: str,
-                  version: str | None) -> Response:
-    store = instance.store
+def create_record(platform: Platform, request: Request, caller: Caller, table: str) -> Response:
+    store = platform.store
     store.table(table)
     check_write(caller, store, table, "Insert")
-    values = read_json_object(request, instance.settings.rest_body_limit)
+    values = read_json_object(request, platform.settings.rest_body_limit)
     with store.lock:
         record = store.insert(table, values, actor=caller.user_name)
         body = Renderer(store, table, request).render(record)
     location = f"{request.base_url.rstrip('/')}/{record['sys_id']}"
-    return _result(instance, request, body, 201, {"Location": location})
+    return _result(request, body, 201, {"Location": location})
 
 
-def update_record(instance: MockInstance, request: Request, caller: Caller, table: str, sys_id: str,
-                  version: str | None) -> Response:
-    store = instance.store
+def update_record(platform: Platform, request: Request, caller: Caller, table: str, sys_id: str) -> Response:
+    store = platform.store
     store.table(table)
     check_write(caller, store, table, "Update")
-    values = read_json_object(request, instance.settings.rest_body_limit)
+    values = read_json_object(request, platform.settings.rest_body_limit)
     with store.lock:
         record = store.update(table, sys_id, values, actor=caller.user_name)
         if record is None:
             raise RecordNotFound()
-        return _result(instance, request, Renderer(store, table, request).render(record))
+        return _result(request, Renderer(store, table, request).render(record))
 
 
-def delete_record(instance: MockInstance, request: Request, caller: Caller, table: str, sys_id: str,
-                  version: str | None) -> Response:
-    store = instance.store
+def delete_record(platform: Platform, request: Request, caller: Caller, table: str, sys_id: str) -> Response:
+    store = platform.store
     store.table(table)
     check_write(caller, store, table, "Delete")
     if not store.delete(table, sys_id):

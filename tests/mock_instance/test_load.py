@@ -64,7 +64,7 @@ def test_one_assertion_from_eight_threads_over_a_socket(served: tuple[InstanceSe
 
 def test_state_stays_bounded_as_tokens_expire(instance: MockInstance) -> None:
     """The cleanup job keeps credentials and jtis to what is still live (the benchmark measures memory)."""
-    from mock_instance.oauth.tokens import TokenRequest
+    from mock_instance.oauth.request import TokenRequest
 
     chain = build_chain(instance, None, algorithm="HS256")
     instance.configure(cleanup_interval=60)

@@ -12,7 +12,7 @@ from werkzeug.test import Client
 from conftest import basic
 from mock_instance import MockInstance
 from mock_instance.tables.query import OPERATORS, compile_query, parse
-from mock_instance.tables.store import TableResolver
+from mock_instance.tables.views import TableResolver
 from tests.helpers import table_counts
 
 FIELDS = ["number", "short_description", "state", "caller_id", "caller_id.email", "caller_id.name", "active",

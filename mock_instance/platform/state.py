@@ -1,0 +1,72 @@
+"""``Platform``: everything one instance knows, in one object the layers above are handed.
+
+Clock, settings, tables, the jtis it remembers and the refusals it logged.
+A snapshot copies all of it; restoring one is how a test gets a clean
+instance without provisioning again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..tables.clock import Clock
+from ..tables.store import Snapshot, Store
+from .definitions import GENERATED_WHEN_BLANK, PLATFORM_TABLES, seed
+from .refusals import SYSLOG_SOURCE, Refusal, RefusalLog
+from .rules import platform_rules
+from .settings import Settings
+
+#: (app sys_id, jti) → the instance time after which no assertion carrying it can be accepted.
+JtiMemory = dict[tuple[str, str], float]
+
+
+@dataclass(frozen=True)
+class InstanceState:
+    """An opaque copy of everything a test can change (see ``MockInstance.snapshot``)."""
+
+    store: Snapshot
+    jtis: JtiMemory
+    last_cleanup: float
+    settings: Settings
+
+
+class Platform:
+    """One instance's state. Compose changes atomically under ``platform.store.lock``."""
+
+    def __init__(self, settings: Settings, admin_password: str) -> None:
+        self.clock = Clock()
+        self.settings = settings
+        # Rules read the settings of the moment, not the ones at start.
+        self.store = Store(self.clock, platform_rules(lambda: self.settings), GENERATED_WHEN_BLANK)
+        for table in PLATFORM_TABLES:
+            self.store.register(table)
+        self.refusals = RefusalLog(self.store)
+        self.jtis: JtiMemory = {}
+        #: Instance time of the last cleanup job (PLATFORM.md §4 step 11, §5).
+        self.last_cleanup = 0.0
+        seed(self.store, admin_password)
+
+    def configure(self, **changes: Any) -> Settings:
+        """Change settings by name; unknown names and wrong types are refused (nothing changes)."""
+        self.settings = self.settings.replace(**changes)
+        return self.settings
+
+    def refuse(self, refusal: Refusal, *, source: str = SYSLOG_SOURCE) -> None:
+        """Log a refusal at the instance's current time (see :class:`~.refusals.RefusalLog`)."""
+        self.refusals.record(refusal, at=self.clock.time(), source=source)
+
+    def snapshot(self) -> InstanceState:
+        """Copy the whole state (records, files, jtis, settings)."""
+        with self.store.lock:
+            return InstanceState(self.store.snapshot(), dict(self.jtis), self.last_cleanup, self.settings)
+
+    def restore(self, state: InstanceState) -> None:
+        """Return to a snapshot; the clock follows real time again and refusals are cleared."""
+        with self.store.lock:
+            self.store.restore(state.store)
+            self.jtis = dict(state.jtis)
+            self.last_cleanup = state.last_cleanup
+            self.settings = state.settings
+        self.refusals.clear()
+        self.clock.reset()

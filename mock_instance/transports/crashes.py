@@ -1,0 +1,43 @@
+"""What transports need of an instance, and how a crash inside it reaches the test.
+
+A transport serves anything with an ``app`` that is a WSGI callable able to
+hand over the exceptions it answered 500 (``take_errors``). At ``stop()``
+those are re-raised as :class:`ServerCrashed`, so a fixture's teardown fails
+the test that caused them; when the test has already failed, its own error wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+
+class ServerCrashed(RuntimeError):
+    """A request handler raised: the mock answered 500, and this carries the original error."""
+
+
+class ServedApp(Protocol):
+    """A WSGI app that records the exceptions it answered 500."""
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]: ...
+
+    def take_errors(self) -> list[BaseException]:
+        """Return and forget the recorded exceptions."""
+        ...
+
+
+class HasApp(Protocol):
+    """What a transport serves: an object with an :class:`ServedApp` (a ``MockInstance``)."""
+
+    @property
+    def app(self) -> ServedApp: ...
+
+
+def raise_crashes(app: ServedApp) -> None:
+    """Re-raise the first crash the app recorded since the last call, if any."""
+    errors = app.take_errors()
+    if errors:
+        raise ServerCrashed(f"{len(errors)} request(s) crashed the mock; the first: {errors[0]!r}") from errors[0]
