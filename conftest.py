@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, settings
 from werkzeug.test import Client
 
 from mock_instance import MockInstance
-from pytest_snjwt.keys import Keystore, make_keystore
+from mock_instance.client import Keystore, make_keystore
 
 pytest_plugins = ["pytester"]
 

@@ -29,14 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jwt  # noqa: E402
 import requests  # noqa: E402
+from chain import provision  # noqa: E402
 from harness import quick_flag, report  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
 
 from mock_instance import MockInstance  # noqa: E402
-from mock_instance.oauth.tokens import TokenRequest  # noqa: E402
-from pytest_snjwt.keys import make_keystore  # noqa: E402
-from tests.mock_instance.chain import build_chain  # noqa: E402
+from mock_instance.client import make_keystore  # noqa: E402
+from mock_instance.oauth.request import TokenRequest  # noqa: E402
 
 
 def bare_server(public_key: Any, client_id: str) -> Any:
@@ -82,8 +82,8 @@ def exchanges_per_second(url: str, bodies: list[bytes], threads: int) -> float:
 
 def throughput(quick: bool) -> list[tuple[str, float, float | None, float | None]]:
     instance = MockInstance(cleanup_interval=10**9)
-    chain = build_chain(instance, make_keystore())
-    public_key = chain.keystore.certificate.public_key()  # type: ignore[union-attr]
+    chain = provision(instance, make_keystore())
+    public_key = chain.public_key()
     per_run = 40 if quick else 600
     rounds = 1 if quick else 3
     rows = []
@@ -111,7 +111,7 @@ def throughput(quick: bool) -> list[tuple[str, float, float | None, float | None
 def growth(quick: bool) -> list[tuple[str, float, float | None, float | None]]:
     total = 5000 if quick else 100_000
     instance = MockInstance(cleanup_interval=60)
-    chain = build_chain(instance, None, algorithm="HS256")  # cheap to sign: the state is what's measured
+    chain = provision(instance, None, algorithm="HS256")  # cheap to sign: the state is what's measured
     instance.clock.freeze(1_800_000_000)
     service = instance.tokens
 

@@ -24,7 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import quick_flag, report  # noqa: E402
 
 
-
 def write(folder: Path, name: str, count: int, fixture: bool) -> Path:
     """A test file of ``count`` empty tests, each taking the fixture or not."""
     arg = "snjwt_access_token" if fixture else ""

@@ -15,7 +15,6 @@ import io
 import itertools
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,13 +23,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import jwt  # noqa: E402
 import requests  # noqa: E402
+from chain import provision  # noqa: E402
 from harness import compare, quick_flag, report  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
 
-from mock_instance import MockInstance  # noqa: E402
-from mock_instance.transports.intercept import Interception  # noqa: E402
-from pytest_snjwt.keys import make_keystore  # noqa: E402
-from tests.mock_instance.chain import build_chain  # noqa: E402
+from mock_instance import (
+    Interception,  # noqa: E402
+    MockInstance,  # noqa: E402
+)
+from mock_instance.client import make_keystore  # noqa: E402
 
 BASE = "https://bench.snjwt.test"
 
@@ -64,9 +65,9 @@ def main() -> None:
     quick = quick_flag(__doc__)
     number, rounds = (10, 2) if quick else (300, 5)
     instance = MockInstance()
-    chain = build_chain(instance, make_keystore())
+    chain = provision(instance, make_keystore())
     instance.configure(cleanup_interval=10**9)  # measure the exchange, not the periodic cleanup job
-    public_key = chain.keystore.certificate.public_key()  # type: ignore[union-attr]
+    public_key = chain.public_key()
     # JTI verification is on: every exchange needs its own assertion, signed up front (client side).
     total = number * 40
     forms = [chain.form() for _ in range(total)]
@@ -84,14 +85,13 @@ def main() -> None:
             ("WSGI: mock exchange vs raw jwt.decode", times["mock"] / times["pyjwt"], None, times["pyjwt"])]
 
     instance.reset()
-    chain = build_chain(instance, chain.keystore)
+    chain = provision(instance, chain.keystore)
     instance.configure(cleanup_interval=10**9)
     forms = iter([chain.form() for _ in range(total)])
-    bare_site = SimpleNamespace(app=SimpleNamespace(take_errors=list, __call__=None))
-    bare_site.app = _Wrapped(bare_verifier(public_key, chain.client_id))
+    bare_site = _Site(_Wrapped(bare_verifier(public_key, chain.client_id)))
     session = requests.Session()
     bare_forms = itertools.cycle([chain.form() for _ in range(200)])
-    with instance.intercept(BASE), Interception(bare_site, "https://bare.snjwt.test"):  # type: ignore[arg-type]
+    with instance.intercept(BASE), Interception(bare_site, "https://bare.snjwt.test"):
         times = compare({
             "mock": lambda: session.post(f"{BASE}/oauth_token.do", data=next(forms)).raise_for_status(),
             "bare": lambda: session.post("https://bare.snjwt.test/oauth_token.do",
@@ -102,8 +102,15 @@ def main() -> None:
     report("Token exchange (issue 3)", rows)
 
 
+class _Site:
+    """What a transport serves: something with an ``app`` (see mock_instance.transports.crashes.HasApp)."""
+
+    def __init__(self, app: _Wrapped) -> None:
+        self.app = app
+
+
 class _Wrapped:
-    """A WSGI app with the one attribute Interception reads from an instance's app."""
+    """A WSGI app with the one method transports call besides the app itself."""
 
     def __init__(self, app: Any) -> None:
         self._app = app

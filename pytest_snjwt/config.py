@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mock_instance.crypto.secret import Secret
+from mock_instance import Secret
 
 #: The default mock instance URL: a reserved .test host (RFC 2606), so nothing can reach a real instance.
 DEFAULT_MOCK_URL = "https://snjwt.test"

@@ -12,20 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .config import SnjwtConfig
+from .stash import CONFIG_KEY, MARKER, TARGET_KEY, VARIANTS_KEY
 
 if TYPE_CHECKING:
     from mock_instance import InstanceServer, MockInstance
+    from mock_instance.client import Chain, Keystore
 
-    from .keys import Keystore
-    from .provision import Chain
-    from .target import InstanceInfo, Target
+    from .targets import InstanceInfo, Target
     from .tokens import AccessToken, InstanceSession, TokenResponse
-
-#: Where the plugin keeps the resolved config and the session's target.
-CONFIG_KEY = pytest.StashKey[SnjwtConfig]()
-TARGET_KEY = pytest.StashKey["Target"]()
-MARKER = "snjwt"
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +31,7 @@ def snjwt_keystore(request: pytest.FixtureRequest) -> Keystore:
     material is committed: the pair is generated on first use and kept in pytest's
     cache folder (``--cache-clear`` makes a new one).
     """
-    from .keys import load_or_make_keystore
+    from mock_instance.client import load_or_make_keystore
 
     cache = getattr(request.config, "cache", None)
     return load_or_make_keystore(cache.mkdir("snjwt") if cache is not None else None)
@@ -49,24 +43,13 @@ def _snjwt_target(request: pytest.FixtureRequest, snjwt_keystore: Keystore) -> I
 
     Mock: every variant the collected tests ask for is provisioned once, here, before any test runs.
     """
-    from .provision import Variant
-    from .target import Target, worker_id
+    from .targets import open_target, worker_id
 
-    config = request.config.stash[CONFIG_KEY]
-    target = Target(config, snjwt_keystore, worker_id())
-    request.config.stash[TARGET_KEY] = target
+    config = request.config
+    target = open_target(config.stash[CONFIG_KEY], snjwt_keystore, worker_id())
+    config.stash[TARGET_KEY] = target
     try:
-        if target.mock is not None:
-            # Provision every variant the collected tests use, once, then snapshot.
-            variants = set()
-            for item in request.session.items:
-                if any(name.startswith("snjwt_") for name in getattr(item, "fixturenames", ())):
-                    marker = item.get_closest_marker(MARKER)
-                    try:
-                        variants.add(Variant.from_marker(marker.kwargs if marker else {}))
-                    except ValueError:
-                        continue  # reported by the test itself, when its chain is asked for
-            target.prepare(variants)
+        target.prepare(config.stash.get(VARIANTS_KEY, set()))
         yield target
     finally:
         problems = target.close()
@@ -106,8 +89,9 @@ def snjwt_chain(request: pytest.FixtureRequest, _snjwt_target: Target, snjwt_ins
     """The provisioned chain: ``client_id``, ``client_secret``, ``kid``, ``user`` (the ``sub``), ``user_field``,
     ``algorithm``, and ``sys_ids`` of each record. Customise it with ``@pytest.mark.snjwt(...)``.
     """
-    from .provision import Variant
-    from .target import VariantUnavailable
+    from mock_instance.client import Variant
+
+    from .targets import VariantUnavailable
 
     marker = request.node.get_closest_marker(MARKER)
     if marker is not None and marker.args:
@@ -137,7 +121,8 @@ def snjwt_assertion(snjwt_chain: Chain, snjwt_instance: InstanceInfo) -> Callabl
     """
     import time
 
-    from .assertion import build_claims, sign
+    from mock_instance.client import build_claims, sign
+
     from .tokens import Assertion
 
     def make(headers: dict[str, Any] | None = None, key: Any = None, algorithm: str | None = None,

@@ -11,9 +11,6 @@ import pytest
 
 from . import config as _config
 from .fixtures import (  # noqa: F401 (re-exported: pytest collects fixtures from the plugin module)
-    CONFIG_KEY,
-    MARKER,
-    TARGET_KEY,
     _snjwt_target,
     snjwt_access_token,
     snjwt_assertion,
@@ -26,6 +23,7 @@ from .fixtures import (  # noqa: F401 (re-exported: pytest collects fixtures fro
     snjwt_session,
     snjwt_token,
 )
+from .stash import CONFIG_KEY, MARKER, TARGET_KEY, VARIANTS_KEY
 
 MARKER_HELP = (
     "snjwt(**variant): customise the JWT chain for this test: user_field, algorithm (RS/ES/HS 256/384/512), "
@@ -51,6 +49,24 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[CONFIG_KEY] = _config.from_pytest(config)
     except _config.ConfigError as e:
         raise pytest.UsageError(str(e)) from None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Note the chain variant of every collected test that uses the plugin, to provision them once."""
+    users = [item for item in session.items
+             if any(name.startswith("snjwt_") for name in getattr(item, "fixturenames", ()))]
+    if not users:
+        return  # a run that does not use the plugin imports nothing of it
+    from mock_instance.client import Variant
+
+    variants = set()
+    for item in users:
+        marker = item.get_closest_marker(MARKER)
+        try:
+            variants.add(Variant.from_marker(marker.kwargs if marker else {}))
+        except ValueError:
+            continue  # reported by the test itself, when its chain is asked for
+    session.config.stash[VARIANTS_KEY] = variants
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

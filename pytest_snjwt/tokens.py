@@ -13,10 +13,8 @@ from urllib.parse import urljoin
 
 import requests
 
-from mock_instance import JWT_BEARER_GRANT_TYPE
-from mock_instance.crypto.secret import mask_token
-
-from .provision import Chain
+from mock_instance.client import Chain, mask_token
+from mock_instance.client import token_form as _token_form
 
 
 class AccessToken(str):
@@ -55,11 +53,8 @@ class TokenRefused(AssertionError):
 
 
 def token_form(chain: Chain, assertion: str) -> dict[str, str]:
-    """The form ServiceNow expects: grant type, client id and secret, assertion."""
-    form = {"grant_type": JWT_BEARER_GRANT_TYPE, "assertion": assertion, "client_id": chain.client_id}
-    if not chain.variant.public_client:
-        form["client_secret"] = chain.client_secret.reveal()
-    return form
+    """The form ServiceNow expects: grant type, client id and secret (unless a public client), assertion."""
+    return _token_form(chain.client_id, assertion, None if chain.variant.public_client else chain.client_secret)
 
 
 def request_token(token_url: str, chain: Chain, assertion: str, *, reasons: Any = None,

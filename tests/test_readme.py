@@ -14,8 +14,7 @@ import pytest
 import requests
 
 from mock_instance import ACCESS_TOKEN_REASONS, REASONS, Settings
-from pytest_snjwt.keys import make_keystore
-from pytest_snjwt.provision import Provisioner, TableClient, Variant
+from mock_instance.client import Provisioner, TableClient, Variant, make_keystore
 from tests.helpers import serving, start_serve, url_of
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,10 +15,9 @@ import pytest
 import requests
 
 from mock_instance import JWT_BEARER_GRANT_TYPE, MockInstance
-from mock_instance.platform import definitions as schema
 from mock_instance.cli.demo import run_demo
-from pytest_snjwt.keys import make_keystore
-from pytest_snjwt.provision import Provisioner, TableClient, Variant
+from mock_instance.client import Provisioner, TableClient, Variant, make_keystore
+from mock_instance.platform import definitions as schema
 from tests.helpers import start_serve, url_of
 
 FULL_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{86}(?![A-Za-z0-9_-])")
@@ -55,7 +54,7 @@ def test_the_server(tmp_path: Path) -> None:
         session.auth = ("admin", SENTINEL_PASSWORD)
         keystore = make_keystore()
         chain = Provisioner(TableClient(session, url), "leak-", lambda alg: keystore).provision(Variant())
-        from pytest_snjwt.assertion import build_claims, sign
+        from mock_instance.client import build_claims, sign
 
         form = {"grant_type": JWT_BEARER_GRANT_TYPE, "client_id": chain.client_id,
                 "client_secret": chain.client_secret.reveal(),

@@ -73,8 +73,8 @@ def sign_jwt(args: argparse.Namespace) -> int:
     """``snjwt-mock jwt``: print a freshly signed assertion (what curl needs in ``assertion=``)."""
     from pathlib import Path
 
+    from ..client.assertion import build_claims, sign
     from ..crypto.jose import default_algorithm
-    from ..client.assertion import build_claims, sign_assertion
     from ..crypto.keystores import KeyMaterialError, load_private_key
 
     try:
@@ -82,8 +82,7 @@ def sign_jwt(args: argparse.Namespace) -> int:
     except (OSError, KeyMaterialError) as e:
         raise SystemExit(f"snjwt-mock jwt: cannot read {args.key}: {e}") from None
     algorithm = args.alg or default_algorithm(key)
-    say(sign_assertion(key, build_claims(args.client_id, args.sub, lifetime=args.lifetime), kid=args.kid,
-                       algorithm=algorithm))
+    say(sign(build_claims(args.client_id, args.sub, lifetime=args.lifetime), key, algorithm, kid=args.kid))
     return 0
 
 

@@ -11,9 +11,8 @@ import pytest
 import requests
 
 from mock_instance import InstanceServer, MockInstance
-from pytest_snjwt.keys import Keystore
-from pytest_snjwt.provision import Chain
-from pytest_snjwt.target import InstanceInfo
+from mock_instance.client import Chain, Keystore
+from pytest_snjwt.targets import InstanceInfo
 from pytest_snjwt.tokens import InstanceSession
 
 from .conftest import load_example
@@ -88,7 +87,6 @@ def test_authlib_without_the_adjustments_is_refused(snjwt_mock: MockInstance, sn
                                                     snjwt_chain: Chain, snjwt_keystore: Keystore) -> None:
     from authlib.integrations.requests_client import AssertionSession
     from authlib.oauth2 import OAuth2Error
-
     from joserfc.jwk import RSAKey
 
     plain = AssertionSession(token_endpoint=snjwt_instance.token_url, issuer=snjwt_chain.client_id,

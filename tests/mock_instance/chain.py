@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mock_instance import MockInstance
-from pytest_snjwt.assertion import build_claims, sign
-from pytest_snjwt.keys import Keystore
+from mock_instance.client import Keystore, build_claims, sign
 
 CLIENT_SECRET = "client-secret-for-tests"
 

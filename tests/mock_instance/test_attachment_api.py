@@ -1,4 +1,4 @@
-"""The Attachment API (PLATFORM.md §3)."""
+"""The Attachment API (docs/platform.md §3)."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ import textwrap
 import pytest
 
 from mock_instance import MockInstance
+from mock_instance.client import Keystore
 from mock_instance.tables.errors import InvalidCertificate
-from pytest_snjwt.keys import Keystore
 
 
 def _body(keystore: Keystore) -> str:

@@ -75,7 +75,7 @@ def test_serve_demo_prints_a_curl_that_works_every_time(tls: bool) -> None:
 
 
 def test_jwt_signer(tmp_path: Path) -> None:
-    from pytest_snjwt.keys import make_keystore
+    from mock_instance.client import make_keystore
 
     keystore = make_keystore(algorithm="ES384")
     (tmp_path / "key.p12").write_bytes(keystore.pkcs12)

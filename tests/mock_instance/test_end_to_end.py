@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from mock_instance import JWT_BEARER_GRANT_TYPE, InstanceServer, MockInstance, load_keystore
-from pytest_snjwt.assertion import build_claims, sign
+from mock_instance.client import build_claims, sign
 
 pytestmark = pytest.mark.skipif(shutil.which("keytool") is None or shutil.which("openssl") is None,
                                 reason="the article's step 1 needs Java's keytool and openssl")

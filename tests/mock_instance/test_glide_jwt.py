@@ -1,4 +1,4 @@
-"""GlideJWTAPI.generateJWT (PLATFORM.md §6), from Python and through the mock-only endpoint."""
+"""GlideJWTAPI.generateJWT (docs/platform.md §6), from Python and through the mock-only endpoint."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from werkzeug.test import Client
 
 from conftest import basic
 from mock_instance import GlideJWTError, MockInstance
-from pytest_snjwt.keys import Keystore
+from mock_instance.client import Keystore
 
 from .chain import Chain, build_chain
 

@@ -13,7 +13,7 @@ from werkzeug.test import Client
 
 from conftest import basic
 from mock_instance import MockInstance
-from pytest_snjwt.keys import make_keystore
+from mock_instance.client import make_keystore
 from tests.helpers import table_counts
 
 from .chain import build_chain

@@ -11,8 +11,8 @@ import pytest
 from werkzeug.test import Client
 
 from mock_instance import KeyMaterialError, MissingExtraError, MockInstance, load_certificate, load_keystore
+from mock_instance.client import Keystore, make_keystore
 from mock_instance.crypto.keystores import load_private_key
-from pytest_snjwt.keys import Keystore, make_keystore
 
 from .chain import build_chain
 

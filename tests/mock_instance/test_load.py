@@ -8,8 +8,7 @@ import pytest
 import requests
 
 from mock_instance import InstanceServer, MockInstance
-from pytest_snjwt.keys import Keystore
-
+from mock_instance.client import Keystore
 from tests.helpers import run_threads
 
 from .chain import Chain, build_chain

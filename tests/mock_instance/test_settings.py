@@ -1,4 +1,4 @@
-"""Every behaviour of PLATFORM.md §9 is a setting with the spec's default."""
+"""Every behaviour of docs/platform.md §9 is a setting with the spec's default."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from werkzeug.test import Client
 
 from mock_instance import MockInstance, Settings
+from mock_instance.client import Keystore
 from mock_instance.platform.settings import parse_setting
-from pytest_snjwt.keys import Keystore
 
 from .chain import Chain, build_chain
 

@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from mock_instance import ADMIN_SYS_ID, MockInstance, flag
-from mock_instance.tables.errors import BadRequest, InvalidTable
 from mock_instance.crypto.secret import Secret
+from mock_instance.tables.errors import BadRequest, InvalidTable
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 DATETIME = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")

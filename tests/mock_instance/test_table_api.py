@@ -1,4 +1,4 @@
-"""The Table API through werkzeug's test client (PLATFORM.md §2)."""
+"""The Table API through werkzeug's test client (docs/platform.md §2)."""
 
 from __future__ import annotations
 

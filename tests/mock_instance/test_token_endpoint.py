@@ -1,4 +1,4 @@
-"""/oauth_token.do: every check of PLATFORM.md §4, in order, with its refusal reason."""
+"""/oauth_token.do: every check of docs/platform.md §4, in order, with its refusal reason."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from jwt.api_jws import PyJWS
 from werkzeug.test import Client
 
 from mock_instance import REASONS, REFUSAL_BODY, MockInstance
-from jwt.api_jws import PyJWS
-from pytest_snjwt.keys import Keystore, make_keystore
+from mock_instance.client import Keystore, make_keystore
 from tests.helpers import table_counts
 
 from .chain import Chain, build_chain

@@ -1,4 +1,4 @@
-"""Access tokens on the APIs, revocation, the jti race and the cleanup job (PLATFORM.md §4-§5)."""
+"""Access tokens on the APIs, revocation, the jti race and the cleanup job (docs/platform.md §4-§5)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import pytest
 from werkzeug.test import Client
 
 from mock_instance import MockInstance
-from pytest_snjwt.keys import Keystore
-
+from mock_instance.client import Keystore
 from tests.helpers import run_threads
 
 from .chain import Chain, build_chain

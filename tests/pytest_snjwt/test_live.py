@@ -7,8 +7,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from pytest_snjwt.keys import make_keystore
-from pytest_snjwt.provision import Provisioner, TableClient, Variant
+from mock_instance.client import Provisioner, TableClient, Variant, make_keystore
 from tests.helpers import serving
 
 CHAIN_TABLES = ("sys_certificate", "jwt_keystore_aliases", "jwt_provider", "jwt_claim_validation", "oauth_jwt",

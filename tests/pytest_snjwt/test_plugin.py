@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-
 EVERY_FIXTURE = '''
 import json, urllib.request, ssl
 import jwt, pytest, requests

@@ -20,15 +20,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from mock_instance import KeyMaterialError, MissingExtraError, Secret
-from mock_instance.crypto.certs import (
-    PrivateKey,
-    generate_private_key,
-    key_family,
-    pkcs12_keystore,
-    private_key_pem,
-    self_signed_certificate,
-)
+from ..crypto.certs import generate_private_key, pkcs12_keystore, private_key_pem, self_signed_certificate
+from ..crypto.jose import PrivateKey
+from ..crypto.keystores import MissingExtraError
+from ..crypto.secret import Secret
 
 _DEFAULT_PASSWORD = "abcd1234"
 
@@ -130,7 +125,3 @@ def make_keystore(alias: str = "snclient", algorithm: str = "RS256", password: s
     key = generate_private_key(algorithm)
     cert = self_signed_certificate(key, common_name or alias, validity_days)
     return Keystore(alias, key, cert, Secret(password), Secret(key_password if key_password is not None else password))
-
-
-__all__ = ["KeyMaterialError", "Keystore", "PrivateKey", "generate_private_key", "key_family",
-           "load_or_make_keystore", "make_keystore", "self_signed_certificate"]

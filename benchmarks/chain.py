@@ -1,0 +1,46 @@
+"""A chain on a mock instance, made by the one provisioner (as the plugin and the demo make theirs)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from mock_instance import MockInstance
+from mock_instance.client import Chain, Keystore, Provisioner, TableClient, Variant, build_claims, sign, token_form
+
+ADMIN_URL = "https://provision.snjwt.test"
+
+
+@dataclass
+class BenchChain:
+    """A provisioned chain and the forms a client would post with it."""
+
+    instance: MockInstance
+    chain: Chain
+    keystore: Keystore | None
+
+    @property
+    def client_id(self) -> str:
+        return self.chain.client_id
+
+    def public_key(self) -> Any:
+        assert self.keystore is not None, "an HS chain has no public key"
+        return self.keystore.certificate.public_key()
+
+    def form(self) -> dict[str, str]:
+        """A token request with a freshly signed assertion (a new jti each time)."""
+        claims = build_claims(self.client_id, self.chain.user, now=self.instance.clock.time())
+        assertion = sign(claims, self.chain.key, self.chain.algorithm, kid=self.chain.kid)
+        return token_form(self.client_id, assertion, self.chain.client_secret)
+
+
+def provision(instance: MockInstance, keystore: Keystore | None, *, algorithm: str = "RS256") -> BenchChain:
+    """Provision a default chain (``algorithm``: RS*/ES* with ``keystore``, or HS*) through the Table API."""
+    with instance.intercept(ADMIN_URL), requests.Session() as session:
+        session.auth = ("admin", "admin")
+        session.trust_env = False
+        provisioner = Provisioner(TableClient(session, ADMIN_URL), "bench-", lambda _alg: keystore)  # type: ignore[arg-type,return-value]
+        chain = provisioner.provision(Variant(algorithm=algorithm))
+    return BenchChain(instance, chain, keystore)

@@ -1,0 +1,21 @@
+"""What the plugin's hooks and fixtures share, kept on ``config.stash``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from .config import SnjwtConfig
+
+if TYPE_CHECKING:
+
+    pass
+
+MARKER = "snjwt"
+#: The resolved options, ini keys and environment.
+CONFIG_KEY = pytest.StashKey[SnjwtConfig]()
+#: The session's instance (set by the session fixture, read by the report hook).
+TARGET_KEY = pytest.StashKey["Target"]()
+#: The chain variants the collected tests ask for (computed once, after collection).
+VARIANTS_KEY = pytest.StashKey["set[Variant]"]()
