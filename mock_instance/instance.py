@@ -76,7 +76,7 @@ class MockInstance:
 
     @property
     def settings(self) -> Settings:
-        """The current settings (PLATFORM.md §9); change them with :meth:`configure`."""
+        """The current settings (docs/platform.md §9); change them with :meth:`configure`."""
         return self.platform.settings
 
     def configure(self, **changes: Any) -> Settings:
@@ -157,7 +157,7 @@ class MockInstance:
 
     def generate_jwt(self, provider_sys_id: str, header: str | dict[str, Any] | None = None,
                      payload: str | dict[str, Any] | None = None) -> str:
-        """``sn_auth.GlideJWTAPI().generateJWT(provider, header, payload)`` (PLATFORM.md §6)."""
+        """``sn_auth.GlideJWTAPI().generateJWT(provider, header, payload)`` (docs/platform.md §6)."""
         return generate_jwt(self.platform, provider_sys_id, header, payload)
 
     @property

@@ -1,6 +1,6 @@
 """The JOSE tables: one place where the signer (client side) and the verifier (the instance) agree.
 
-PLATFORM.md §4 step 4 (the allowed algorithms), §1 (``signing_algorithm``
+docs/platform.md §4 step 4 (the allowed algorithms), §1 (``signing_algorithm``
 choice values) and RFC 7518 (which curve each ES* algorithm uses).
 """
 
@@ -16,7 +16,7 @@ JWT_BEARER_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
-#: PLATFORM.md §4 step 4: RS* and ES* verify with a certificate key [DOC], HS* with the verifier map's shared key.
+#: docs/platform.md §4 step 4: RS* and ES* verify with a certificate key [DOC], HS* with the verifier map's shared key.
 RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512"})
 #: RFC 7518 §3.4: each ES* algorithm's curve.
 EC_CURVES: dict[str, type[ec.EllipticCurve]] = {"ES256": ec.SECP256R1, "ES384": ec.SECP384R1, "ES512": ec.SECP521R1}

@@ -1,6 +1,6 @@
 """Read certificates, keystores and private keys the way the instance does.
 
-PLATFORM.md §7: the instance must take what the setup article's real tools
+docs/platform.md §7: the instance must take what the setup article's real tools
 produce: PEM (wrapped, unwrapped, on one line), DER (raw or base64), PKCS12
 keystores (keytool's default since Java 9) and JKS keystores (``-storetype
 JKS``; read through the optional ``pyjks`` package, extra ``jks``).

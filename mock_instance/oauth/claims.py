@@ -1,4 +1,4 @@
-"""Steps 7-11 of PLATFORM.md §4: the claims, one function per step, after the signature verified."""
+"""Steps 7-11 of docs/platform.md §4: the claims, one function per step, after the signature verified."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ..tables.clock import format_glide
 from ..tables.fields import int_or
 from ..tables.store import Record
 
-#: PLATFORM.md §1: ``oauth_jwt.clock_skew`` when the field holds no number.
+#: docs/platform.md §1: ``oauth_jwt.clock_skew`` when the field holds no number.
 DEFAULT_CLOCK_SKEW = 300
 
 

@@ -1,4 +1,7 @@
-"""The platform's token cleanup job: expired credentials deleted, expired jtis forgotten (PLATFORM.md §4 step 11, §5)."""
+"""The platform's token cleanup job: expired credentials deleted, expired jtis forgotten.
+
+docs/platform.md §4 step 11 and §5.
+"""
 
 from __future__ import annotations
 

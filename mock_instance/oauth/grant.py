@@ -1,4 +1,4 @@
-"""The jwt-bearer grant: PLATFORM.md §4's thirteen steps, in order, and the token it issues."""
+"""The jwt-bearer grant: docs/platform.md §4's thirteen steps, in order, and the token it issues."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from ..platform.users import roles_of
 from ..tables.clock import format_glide, parse_glide
 from ..tables.fields import REFERENCE, int_or
 from ..tables.store import Record
-from .cleanup import cleanup_if_due
 from .claims import (
     CheckedClaims,
     check_audience,
@@ -24,13 +23,21 @@ from .claims import (
     check_times,
     clock_skew,
 )
+from .cleanup import cleanup_if_due
 from .request import TokenRequest, check_grant, read_assertion, read_client
-from .verify import check_algorithm, find_verifier_map, parse_header, unverified_claims, verification_key, verify_signature
+from .verify import (
+    check_algorithm,
+    find_verifier_map,
+    parse_header,
+    unverified_claims,
+    verification_key,
+    verify_signature,
+)
 
-#: PLATFORM.md §4 step 13: 64 random bytes, base64url without padding: 86 characters [OBS].
+#: docs/platform.md §4 step 13: 64 random bytes, base64url without padding: 86 characters [OBS].
 TOKEN_BYTES = 64
 SCOPE = "useraccount"
-#: PLATFORM.md §1: ``oauth_entity.access_token_lifespan`` when the field holds no number.
+#: docs/platform.md §1: ``oauth_entity.access_token_lifespan`` when the field holds no number.
 DEFAULT_ACCESS_TOKEN_LIFESPAN = 1800
 
 
@@ -171,5 +178,5 @@ def issue(platform: Platform, checked: CheckedClaims, user: Record) -> dict[str,
 
 
 def token_body(token: str, expires_in: int) -> dict[str, Any]:
-    """PLATFORM.md §4's success body: keys in this order; no refresh token for this grant."""
+    """docs/platform.md §4's success body: keys in this order; no refresh token for this grant."""
     return {"access_token": token, "scope": SCOPE, "token_type": "Bearer", "expires_in": expires_in}

@@ -1,4 +1,4 @@
-"""Step 1 of PLATFORM.md §4: what the token request carries, read the way the platform reads it.
+"""Step 1 of docs/platform.md §4: what the token request carries, read the way the platform reads it.
 
 No HTTP objects: the web layer hands over the form fields and two headers.
 """
@@ -44,7 +44,7 @@ def check_grant(request: TokenRequest) -> None:
 
 
 def read_assertion(request: TokenRequest, settings: Settings) -> str:
-    """The assertion: the form's, or PySNC's header when that is accepted (PLATFORM.md §8)."""
+    """The assertion: the form's, or PySNC's header when that is accepted (docs/platform.md §8)."""
     form = request.form
     assertion = form.get("assertion") or ""
     if not assertion and request.authentication:

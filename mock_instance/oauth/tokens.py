@@ -1,4 +1,4 @@
-"""``/oauth_token.do`` and access tokens in use: the instance's OAuth side (PLATFORM.md §4, §5).
+"""``/oauth_token.do`` and access tokens in use: the instance's OAuth side (docs/platform.md §4, §5).
 
 No HTTP objects here: the web layer hands over a :class:`~.request.TokenRequest`
 and gets a token response or a :class:`~mock_instance.platform.refusals.Refusal`
@@ -42,7 +42,7 @@ class TokenService:
         self._platform.refusals.clear()
 
     def user_for_access_token(self, token: str) -> Record:
-        """The user behind a live access token, or :class:`NotAuthenticated` (PLATFORM.md §5)."""
+        """The user behind a live access token, or :class:`NotAuthenticated` (docs/platform.md §5)."""
         try:
             return self._user_for_access_token(token)
         except Refusal as refusal:

@@ -1,4 +1,4 @@
-"""Steps 4-6 of PLATFORM.md §4: the JWT's header, its verifier map, the key, the signature."""
+"""Steps 4-6 of docs/platform.md §4: the JWT's header, its verifier map, the key, the signature."""
 
 from __future__ import annotations
 

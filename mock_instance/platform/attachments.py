@@ -1,4 +1,4 @@
-"""Files on records, and the key material a certificate record holds (PLATFORM.md §1, §3, §7).
+"""Files on records, and the key material a certificate record holds (docs/platform.md §1, §3, §7).
 
 A keystore's bytes are an attachment on its ``sys_certificate`` record,
 unlocked by ``key_store_password``; a DER certificate may be one too.
@@ -10,7 +10,14 @@ import hashlib
 
 from cryptography import x509
 
-from ..crypto.keystores import KeyEntry, KeyMaterialError, keystore_certificate, keystore_kind, load_certificate, load_keystore
+from ..crypto.keystores import (
+    KeyEntry,
+    KeyMaterialError,
+    keystore_certificate,
+    keystore_kind,
+    load_certificate,
+    load_keystore,
+)
 from ..tables.errors import InvalidCertificate
 from ..tables.store import Record, Store
 from .rules import certificate_fields
@@ -86,7 +93,7 @@ def refresh_certificate_fields(store: Store, record: Record) -> None:
     """After a file is attached to a certificate record, fill its fields from the file.
 
     A DER file on a ``format=der`` record is read the same way as
-    ``pem_certificate`` (PLATFORM.md §1). Keystores are opened only when used
+    ``pem_certificate`` (docs/platform.md §1). Keystores are opened only when used
     (verification, GlideJWTAPI): opening one costs ~40 ms of PBKDF2, and its
     password may come later.
     """

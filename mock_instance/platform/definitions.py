@@ -1,4 +1,4 @@
-"""The platform's own tables, seed records and system log (PLATFORM.md §1).
+"""The platform's own tables, seed records and system log (docs/platform.md §1).
 
 Pure data, and the one function that writes a ``syslog`` row. Business rules
 (certificate parsing, standard claims, cascades) live in :mod:`.rules`.
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from ..tables.fields import DATETIME, INTEGER, Field, NumberSeries, Table, flag, number, password, ref
 from ..tables.store import Store
 
-#: The OOB admin user [OBS], PLATFORM.md §1.
+#: The OOB admin user [OBS], docs/platform.md §1.
 ADMIN_SYS_ID = "6816f79cc0a8016401c5a33be04be441"
 ADMIN_USER_NAME = "admin"
 ADMIN_ROLE = "admin"
@@ -38,7 +38,7 @@ def _incident_number(counters: NumberSeries) -> str:
     return f"INC{counters.next_number('incident'):07d}"
 
 
-#: Every table a new instance has (PLATFORM.md §1); ``secure=True`` marks the ACL's admin-only tables (§2).
+#: Every table a new instance has (docs/platform.md §1); ``secure=True`` marks the ACL's admin-only tables (§2).
 PLATFORM_TABLES: tuple[Table, ...] = (
     Table(
         "sys_user",
@@ -211,7 +211,7 @@ PLATFORM_TABLES: tuple[Table, ...] = (
     ),
 )
 
-#: Fields the platform fills when they are blank (PLATFORM.md §1): kid and
+#: Fields the platform fills when they are blank (docs/platform.md §1): kid and
 #: shared key of a verifier map, the client secret of an application registry.
 GENERATED_WHEN_BLANK: dict[tuple[str, str], Callable[[NumberSeries], str]] = {
     ("oauth_entity", "client_secret"): _random_secret,

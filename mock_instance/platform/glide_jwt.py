@@ -1,4 +1,4 @@
-"""``sn_auth.GlideJWTAPI().generateJWT(providerSysId, header, payload)`` (PLATFORM.md §6).
+"""``sn_auth.GlideJWTAPI().generateJWT(providerSysId, header, payload)`` (docs/platform.md §6).
 
 The instance signs with the private key of the provider's signing
 configuration: ``jwt_provider.jwt_keystore_alias.signing_keystore`` is a

@@ -17,7 +17,7 @@ from typing import Any
 from ..tables.store import Store
 from .definitions import write_syslog
 
-#: PLATFORM.md §4: every refusal, whatever the cause (the fields really look swapped).
+#: docs/platform.md §4: every refusal, whatever the cause (the fields really look swapped).
 REFUSAL_STATUS = 401
 REFUSAL_BODY = {"error_description": "access_denied", "error": "server_error"}
 SYSLOG_SOURCE = "oauth_token.do"
@@ -116,7 +116,7 @@ class RefusalLog:
         self._lock = threading.Lock()
 
     def record(self, refusal: Refusal, *, at: float, source: str = SYSLOG_SOURCE) -> None:
-        """Log a refusal: the token endpoint's get a syslog row (PLATFORM.md §4); every one is remembered."""
+        """Log a refusal: the token endpoint's get a syslog row (docs/platform.md §4); every one is remembered."""
         if source == SYSLOG_SOURCE:
             with self._store.lock:
                 write_syslog(self._store, "error", source, f"[{refusal.code}] {refusal.sentence}")

@@ -2,7 +2,7 @@
 
 - ``sys_certificate``: writing ``pem_certificate`` parses it and fills
   ``valid_from``, ``expires``, ``expires_in_days``, ``issuer``, ``subject``
-  (PLATFORM.md §1); a value that is not a certificate is refused.
+  (docs/platform.md §1); a value that is not a certificate is refused.
 - ``jwt_provider``: a new provider gets the standard claims ``aud``, ``iss``,
   ``sub`` with empty values (the setup article, step 3), and its
   ``expiry_interval`` defaults to a setting.
@@ -24,7 +24,7 @@ from .definitions import write_syslog
 from .settings import Settings
 
 STANDARD_CLAIMS = ("aud", "iss", "sub")
-#: PLATFORM.md §7: the warning written when a PEM is not wrapped at 64 columns.
+#: docs/platform.md §7: the warning written when a PEM is not wrapped at 64 columns.
 UNWRAPPED_PEM_WARNING = (
     "[pem_unwrapped] sys_certificate {sys_id}: the PEM is not wrapped at 64 columns "
     "(RFC 7468); accepted, but some platform features reject it"

@@ -1,6 +1,6 @@
-"""The mock's behaviour switches: every platform behaviour PLATFORM.md §9 lists.
+"""The mock's behaviour switches: every platform behaviour docs/platform.md §9 lists.
 
-Each default is the one PLATFORM.md names. Settings are per :class:`MockInstance`
+Each default is the one docs/platform.md names. Settings are per :class:`MockInstance`
 (``MockInstance(settings=Settings(...))`` or ``instance.configure(...)``) and
 available as ``snjwt-mock serve`` options (``--set name=value``).
 """

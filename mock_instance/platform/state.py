@@ -43,7 +43,7 @@ class Platform:
             self.store.register(table)
         self.refusals = RefusalLog(self.store)
         self.jtis: JtiMemory = {}
-        #: Instance time of the last cleanup job (PLATFORM.md §4 step 11, §5).
+        #: Instance time of the last cleanup job (docs/platform.md §4 step 11, §5).
         self.last_cleanup = 0.0
         seed(self.store, admin_password)
 

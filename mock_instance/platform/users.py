@@ -1,4 +1,4 @@
-"""Users, roles and the mock's ACL (PLATFORM.md §2, §5).
+"""Users, roles and the mock's ACL (docs/platform.md §2, §5).
 
 The ACL [CHOSEN]: the security tables need the ``admin`` role, and so do
 writes to ``sys_user``; other tables need any authenticated active user.

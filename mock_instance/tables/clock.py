@@ -10,7 +10,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-#: The platform's date-time format in the Table API (PLATFORM.md §1), always UTC.
+#: The platform's date-time format in the Table API (docs/platform.md §1), always UTC.
 GLIDE_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 

@@ -1,7 +1,7 @@
 """The platform's error envelopes, as exceptions that render themselves.
 
 Handlers raise these deep inside; :mod:`mock_instance.web.app` renders them once.
-Bodies and statuses follow PLATFORM.md §2 (Table and Attachment APIs) and §4
+Bodies and statuses follow docs/platform.md §2 (Table and Attachment APIs) and §4
 (the token endpoint).
 """
 

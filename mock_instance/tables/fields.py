@@ -1,6 +1,6 @@
 """Columns and table definitions: what a Glide table is, with no table of the platform's own.
 
-Every value is stored as a string, as the Table API shows it (PLATFORM.md §2);
+Every value is stored as a string, as the Table API shows it (docs/platform.md §2);
 password fields hold a :class:`~mock_instance.crypto.secret.Secret`. The
 platform's tables are defined in :mod:`mock_instance.platform.definitions`.
 """
@@ -39,7 +39,7 @@ def new_sys_id() -> str:
 
 
 def to_text(value: Any) -> str:
-    """A JSON body value as the platform stores it: every value a string (PLATFORM.md §2)."""
+    """A JSON body value as the platform stores it: every value a string (docs/platform.md §2)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -117,7 +117,7 @@ def password(name: str, default: Default = "") -> Field:
     return Field(name, PASSWORD, default)
 
 
-#: Columns every record has (PLATFORM.md §1).
+#: Columns every record has (docs/platform.md §1).
 SYSTEM_FIELDS: tuple[Field, ...] = (
     Field("sys_id"),
     Field("sys_created_on", DATETIME),
@@ -135,7 +135,7 @@ class Table:
     """A table definition. ``fields`` are its own; a child also has its parent's.
 
     ``display`` names the field used as a reference's display value; ``secure``
-    tables need the ``admin`` role (the mock's ACL, PLATFORM.md §2); ``indexed``
+    tables need the ``admin`` role (the mock's ACL, docs/platform.md §2); ``indexed``
     fields get an equality index (lookups by token, user name, client id stay
     constant-time however many records there are).
     """

@@ -1,6 +1,6 @@
 """Encoded queries (``sysparm_query``): parse, compile against a table, filter, order.
 
-PLATFORM.md §2: conditions ``field OP value`` joined by ``^`` (AND), ``^OR``
+docs/platform.md §2: conditions ``field OP value`` joined by ``^`` (AND), ``^OR``
 (OR with the previous condition, binding tighter than AND), ``^NQ`` (OR of
 whole groups); ``ORDERBY<f>`` / ``ORDERBYDESC<f>``; dot-walking through
 references; case-sensitive; an invalid part is dropped and the rest applies;

@@ -62,7 +62,7 @@ def _rules() -> list[Rule]:
 
 
 def refusal_response() -> Response:
-    """The token endpoint's one answer to every refusal (PLATFORM.md §4)."""
+    """The token endpoint's one answer to every refusal (docs/platform.md §4)."""
     return json_response(REFUSAL_BODY, REFUSAL_STATUS)
 
 

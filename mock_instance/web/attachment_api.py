@@ -1,4 +1,4 @@
-"""The Attachment API: ``/api/now/[v1/]attachment...`` (PLATFORM.md §3).
+"""The Attachment API: ``/api/now/[v1/]attachment...`` (docs/platform.md §3).
 
 It checks the parent record's table ACL, so a plain user can attach files to
 an ``incident``, while ``/api/now/table/sys_attachment`` stays admin-only.
@@ -23,7 +23,7 @@ from ..tables.store import Record
 from ..tables.views import TableResolver
 from .request import instance_base, int_arg, read_body
 
-#: PLATFORM.md §3: default page size of an attachment list.
+#: docs/platform.md §3: default page size of an attachment list.
 DEFAULT_LIMIT = 1000
 METADATA_FIELDS = ("sys_id", "file_name", "table_name", "table_sys_id", "content_type", "size_bytes", "hash",
                    "sys_created_on", "sys_created_by", "sys_updated_on", "sys_updated_by", "sys_mod_count")

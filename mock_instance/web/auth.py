@@ -1,4 +1,4 @@
-"""Who is calling (PLATFORM.md §2, §5): ``Authorization: Basic`` checks a ``sys_user`` password,
+"""Who is calling (docs/platform.md §2, §5): ``Authorization: Basic`` checks a ``sys_user`` password,
 ``Authorization: Bearer`` an ``oauth_credential`` access token."""
 
 from __future__ import annotations

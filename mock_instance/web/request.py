@@ -16,7 +16,7 @@ _CHUNK = 64 * 1024
 
 
 def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, at most ``limit`` bytes; larger bodies are a 400 (PLATFORM.md §2).
+    """The raw body, at most ``limit`` bytes; larger bodies are a 400 (docs/platform.md §2).
 
     Never reads more than ``limit + 1`` bytes, whatever Content-Length says.
     """
@@ -48,7 +48,7 @@ def read_json_object(request: Request, limit: int) -> dict[str, Any]:
     except (json.JSONDecodeError, RecursionError) as e:
         raise BadRequest(f"The request body is not valid JSON: {getattr(e, 'msg', 'too deeply nested')}") from e
     if isinstance(payload, list):
-        # PLATFORM.md §2: only the first record of an array body is processed.
+        # docs/platform.md §2: only the first record of an array body is processed.
         payload = payload[0] if payload else {}
     if not isinstance(payload, dict):
         raise BadRequest(f"The request body must be a JSON object, not {type(payload).__name__}")

@@ -1,4 +1,4 @@
-"""The Table API: ``/api/now/[v1|v2/]table/{table}[/{sys_id}]`` (PLATFORM.md §2).
+"""The Table API: ``/api/now/[v1|v2/]table/{table}[/{sys_id}]`` (docs/platform.md §2).
 
 Handlers take the platform, the request and the caller, and return a response;
 errors are raised as :mod:`mock_instance.tables.errors` exceptions.
@@ -21,7 +21,7 @@ from ..tables.store import Record, Store
 from ..tables.views import TableResolver
 from .request import instance_base, int_arg, read_json_object, truthy
 
-#: PLATFORM.md §2: default page size of a list.
+#: docs/platform.md §2: default page size of a list.
 DEFAULT_LIMIT = 10000
 V1_EMPTY_DETAIL = "Records matching query not found. Check query parameter or offset parameter"
 
@@ -45,7 +45,7 @@ class Renderer:
         fields = store.fields(table)
         requested = [f.strip() for f in (args.get("sysparm_fields") or "").split(",") if f.strip()]
         self._resolver: TableResolver | None = None
-        # PLATFORM.md §2: unknown names in sysparm_fields are ignored.
+        # docs/platform.md §2: unknown names in sysparm_fields are ignored.
         columns = [c for c in requested if c in fields or ("." in c and self.resolver.is_known(c))] or list(fields)
         self._plan = [(c, fields.get(c)) for c in columns]
 
@@ -97,7 +97,7 @@ class Renderer:
 
 
 def name_value_query(request: Request, resolver: TableResolver) -> str:
-    """``?active=true&state=2`` as an encoded query (PLATFORM.md §2: they work like a query)."""
+    """``?active=true&state=2`` as an encoded query (docs/platform.md §2: they work like a query)."""
     parts = []
     for key, value in request.args.items(multi=True):
         if not key.startswith("sysparm_") and resolver.is_known(key):
@@ -137,7 +137,7 @@ def list_records(platform: Platform, request: Request, caller: Caller, table: st
 
 
 def link_header(request: Request, total: int, limit: int, offset: int) -> str:
-    """``Link`` with first, prev, next and last, always [OBS, PLATFORM.md §2].
+    """``Link`` with first, prev, next and last, always [OBS, docs/platform.md §2].
 
     prev is offset - limit even at offset 0, next is offset + limit even on the
     last page, last is max(total - limit, 0).
