@@ -33,7 +33,6 @@ SOURCES: dict[str, tuple[str, str | None, str]] = {
     "kid": ("SNJWT_KID", "snjwt_kid", "pre-provisioned chain: the verifier map's kid"),
     "user": ("SNJWT_USER", "snjwt_user", "pre-provisioned chain: the sub value (by the app's User field)"),
 }
-SECRETS = frozenset(name for name, (_, ini, _) in SOURCES.items() if ini is None)
 CHAIN_REQUIRED = ("client_id", "client_secret", "key_file", "user")
 
 

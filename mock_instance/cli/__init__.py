@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -109,7 +108,6 @@ def serve(args: argparse.Namespace) -> int:
         say(f"snjwt-mock: admin user {ADMIN_USER_NAME} ({password_note})")
         if server.ca_file:
             say(f"snjwt-mock: TLS certificate {server.ca_file} (pass it to clients as the CA)")
-        demo = None
         if args.demo:
             from .demo import ServeDemo
 
@@ -125,7 +123,3 @@ def serve(args: argparse.Namespace) -> int:
             demo.close()
         say("snjwt-mock: stopped")
     return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -14,7 +14,6 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 JWT_BEARER_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
 #: docs/platform.md §4 step 4: RS* and ES* verify with a certificate key [DOC], HS* with the verifier map's shared key.
 RSA_ALGORITHMS = frozenset({"RS256", "RS384", "RS512"})
