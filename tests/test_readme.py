@@ -183,3 +183,11 @@ def test_settings_table_matches_the_settings() -> None:
     rows = dict(re.findall(r"^\| `(\w+)` \| `([^`]+)` \|", section, re.M))
     expected = {f.name: str(getattr(Settings(), f.name)).lower() for f in dataclasses.fields(Settings)}
     assert rows == expected
+
+
+def test_attachment_api_lists_its_list_filters() -> None:
+    """tests/mock_instance/test_attachment_filters.py tests each one."""
+    section = README.split("- **Attachment API**", 1)[1].split("\n- **", 1)[0]
+    for name in ("`sysparm_query`", "`sysparm_limit`", "`sysparm_offset`", "`name=value`", "`table_name=`",
+                 "`table_sys_id=`", "`file_name=`"):
+        assert name in section, name

@@ -18,10 +18,10 @@ from ..platform.attachments import attach
 from ..platform.state import Platform
 from ..platform.users import Caller, check_read, check_write, security_table
 from ..tables.errors import BadRequest, RecordNotFound, json_response
-from ..tables.query import filter_records
 from ..tables.store import Record
 from ..tables.views import TableResolver
-from .request import instance_base, int_arg, read_body
+from .listing import list_matches, page_bounds
+from .request import instance_base, read_body
 
 #: docs/platform.md §3: default page size of an attachment list.
 DEFAULT_LIMIT = 1000
@@ -109,13 +109,18 @@ def _readable(platform: Platform, caller: Caller, record: Record) -> bool:
 
 
 def list_attachments(platform: Platform, request: Request, caller: Caller) -> Response:
+    """``GET /api/now/attachment``: the files the caller may read, filtered as a Table API list is.
+
+    ``X-Total-Count`` and no ``Link``: docs/platform.md §3 gives this list the count only (§2's ``Link``
+    was observed on the Table API; the platform's shape of one here is unknown).
+    """
     store = platform.store
     with store.lock:
         resolver = TableResolver(store, "sys_attachment")
         visible = [r for r in store.records("sys_attachment") if _readable(platform, caller, r)]
-        matched = filter_records(visible, request.args.get("sysparm_query"), resolver)
-        limit = max(int_arg(request, "sysparm_limit", DEFAULT_LIMIT), 0)
-        offset = max(int_arg(request, "sysparm_offset", 0), 0)
+        matched = list_matches(visible, request, resolver)
+        limit, offset = page_bounds(request, DEFAULT_LIMIT)
+        offset = max(offset, 0)
         base = instance_base(request)
         result = [metadata(base, r) for r in matched[offset:offset + limit]]
     return json_response({"result": result}, headers={"X-Total-Count": str(len(matched))})

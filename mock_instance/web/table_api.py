@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
@@ -16,10 +15,10 @@ from ..platform.state import Platform
 from ..platform.users import Caller, check_read, check_write
 from ..tables.errors import RecordNotFound, json_response
 from ..tables.fields import PASSWORD, REFERENCE
-from ..tables.query import filter_records
 from ..tables.store import Record, Store
 from ..tables.views import TableResolver
-from .request import instance_base, int_arg, read_json_object, truthy
+from .listing import link_header, list_matches, page_bounds
+from .request import instance_base, read_json_object, truthy
 
 #: docs/platform.md §2: default page size of a list.
 DEFAULT_LIMIT = 10000
@@ -96,15 +95,6 @@ class Renderer:
         return {"display_value": shown, "link": link} if self.display == "true" else {"link": link, "value": sys_id}
 
 
-def name_value_query(request: Request, resolver: TableResolver) -> str:
-    """``?active=true&state=2`` as an encoded query (docs/platform.md §2: they work like a query)."""
-    parts = []
-    for key, value in request.args.items(multi=True):
-        if not key.startswith("sysparm_") and resolver.is_known(key):
-            parts.append(f"{key}={value.replace('^', '^^')}")
-    return "^".join(parts)
-
-
 def _result(request: Request, payload: Any, status: int = 200,
             headers: dict[str, str] | None = None) -> Response:
     if truthy(request.headers.get("X-no-response-body")):
@@ -119,13 +109,9 @@ def list_records(platform: Platform, request: Request, caller: Caller, table: st
         check_read(caller, store, table)
         renderer = Renderer(store, table, request)
         resolver = renderer.resolver
-        matched = filter_records(store.records(table), request.args.get("sysparm_query"), resolver)
-        filters = name_value_query(request, resolver)
-        if filters:
-            matched = filter_records(matched, filters, resolver)
+        matched = list_matches(store.records(table), request, resolver)
         total = len(matched)
-        limit = max(int_arg(request, "sysparm_limit", DEFAULT_LIMIT), 0)
-        offset = int_arg(request, "sysparm_offset", 0)
+        limit, offset = page_bounds(request, DEFAULT_LIMIT)
         page = matched[max(offset, 0):max(offset, 0) + limit]
         result = [renderer.render(r) for r in page]
     if not result and version == "v1":
@@ -134,22 +120,6 @@ def list_records(platform: Platform, request: Request, caller: Caller, table: st
     if not truthy(request.args.get("sysparm_suppress_pagination_header")):
         headers["Link"] = link_header(request, total, limit, offset)
     return _result(request, result, headers=headers)
-
-
-def link_header(request: Request, total: int, limit: int, offset: int) -> str:
-    """``Link`` with first, prev, next and last, always [OBS, docs/platform.md §2].
-
-    prev is offset - limit even at offset 0, next is offset + limit even on the
-    last page, last is max(total - limit, 0).
-    """
-    base = request.base_url
-    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("sysparm_limit", "sysparm_offset")]
-
-    def url(at: int) -> str:
-        return f"{base}?{urlencode([*kept, ('sysparm_limit', str(limit)), ('sysparm_offset', str(at))])}"
-
-    return ",".join([f'<{url(0)}>;rel="first"', f'<{url(offset - limit)}>;rel="prev"',
-                     f'<{url(offset + limit)}>;rel="next"', f'<{url(max(total - limit, 0))}>;rel="last"'])
 
 
 def get_record(platform: Platform, request: Request, caller: Caller, table: str, sys_id: str) -> Response:
