@@ -43,6 +43,7 @@ _EXPORTS: dict[str, str] = {
     "load_keystore": "crypto.keystores",
     "load_private_key": "crypto.keystores",
     "number": "tables.fields",
+    "parse_setting": "platform.settings",
     "password": "tables.fields",
     "ref": "tables.fields",
 }
@@ -77,7 +78,7 @@ if TYPE_CHECKING:
     from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
     from .platform.glide_jwt import GlideJWTError
     from .platform.refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
-    from .platform.settings import Settings
+    from .platform.settings import Settings, parse_setting
     from .platform.state import InstanceState
     from .tables.clock import Clock
     from .tables.errors import PlatformError

@@ -6,14 +6,18 @@ secret) come from the environment only: ini files get committed.
 
 from __future__ import annotations
 
+import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mock_instance import Secret
 
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_READ_TIMEOUT = 30.0
 #: The default mock instance URL: a reserved .test host (RFC 2606), so nothing can reach a real instance.
 DEFAULT_MOCK_URL = "https://snjwt.test"
 
@@ -32,7 +36,15 @@ SOURCES: dict[str, tuple[str, str | None, str]] = {
     "key_alias": ("SNJWT_KEY_ALIAS", "snjwt_key_alias", "pre-provisioned chain: the keystore alias"),
     "kid": ("SNJWT_KID", "snjwt_kid", "pre-provisioned chain: the verifier map's kid"),
     "user": ("SNJWT_USER", "snjwt_user", "pre-provisioned chain: the sub value (by the app's User field)"),
+    "connect_timeout": ("SNJWT_CONNECT_TIMEOUT", "snjwt_connect_timeout",
+                        f"live: seconds to wait for a connection (default {DEFAULT_CONNECT_TIMEOUT:g})"),
+    "read_timeout": ("SNJWT_READ_TIMEOUT", "snjwt_read_timeout",
+                     f"live: seconds to wait for an answer (default {DEFAULT_READ_TIMEOUT:g})"),
 }
+#: Live requests never wait forever (a hung instance fails the run instead of hanging it).
+TIMEOUT_SOURCES = ("connect_timeout", "read_timeout")
+#: Variables that only mean something live: set without --snjwt-live, they earn a warning.
+LIVE_ONLY = ("admin_user", "admin_password", "client_id", "client_secret", "key_file", "key_password")
 CHAIN_REQUIRED = ("client_id", "client_secret", "key_file", "user")
 
 
@@ -55,6 +67,17 @@ class SnjwtConfig:
     key_alias: str | None = None
     kid: str | None = None
     user: str | None = None
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    #: Settings for every mock instance of the run (``--snjwt-set``, ``snjwt_mock_settings``); ignored live.
+    mock_settings: tuple[tuple[str, Any], ...] = ()
+    #: Live-only variables found in the environment (named in a warning when the run is not live).
+    stray_live_variables: tuple[str, ...] = ()
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """``(connect, read)`` seconds, as requests takes them."""
+        return self.connect_timeout, self.read_timeout
 
     @property
     def mode(self) -> str:
@@ -69,7 +92,17 @@ class SnjwtConfig:
 
     def header(self) -> str:
         """The run's header line."""
-        return f"snjwt: {self.mode} at {self.instance}"
+        line = f"snjwt: {self.mode} at {self.instance}"
+        if self.live and self.mock_settings:
+            line += f" (mock settings ignored live: {', '.join(name for name, _ in self.mock_settings)})"
+        return line
+
+    def warnings(self) -> list[str]:
+        """What a person should see even under ``-q``: a run that is quietly not what they meant."""
+        if self.live or not self.stray_live_variables:
+            return []
+        return [f"snjwt: {', '.join(self.stray_live_variables)} set, but the run is against the mock "
+                "(add --snjwt-live to use the instance)"]
 
 
 def _truthy(value: str) -> bool:
@@ -103,6 +136,22 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str], ini: Mapping
     except ConfigError as e:
         problems.append(f"snjwt_live / SNJWT_LIVE: {e}")
         live = False
+    if options.get("mock"):
+        live = False  # --snjwt-mock beats snjwt_live in an ini file and SNJWT_LIVE
+    timeouts = {}
+    for name in TIMEOUT_SOURCES:
+        env, ini_key, _ = SOURCES[name]
+        raw = values[name]
+        try:
+            timeouts[name] = float(raw) if raw is not None else getattr(SnjwtConfig, name)
+            if not timeouts[name] > 0:
+                raise ValueError
+        except ValueError:
+            problems.append(f"{env} / {ini_key} must be a number of seconds above 0, not {raw!r}")
+            timeouts[name] = getattr(SnjwtConfig, name)
+    mock_settings = _mock_settings([*_lines(ini.get("snjwt_mock_settings")), *(options.get("settings") or ())],
+                                   problems)
+    stray = tuple(SOURCES[name][0] for name in LIVE_ONLY if environ.get(SOURCES[name][0]))
     instance = (values["instance"] or "").strip().rstrip("/")
     config = SnjwtConfig(
         live=live,
@@ -116,6 +165,9 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str], ini: Mapping
         key_alias=values["key_alias"],
         kid=values["kid"],
         user=values["user"],
+        mock_settings=mock_settings,
+        stray_live_variables=stray,
+        **timeouts,
     )
     if not instance.startswith(("http://", "https://")) and instance:
         problems.append(f"--snjwt-instance / SNJWT_INSTANCE must be an http(s) URL, not {instance!r}")
@@ -130,6 +182,9 @@ def _live_problems(config: SnjwtConfig, has_instance: bool) -> list[str]:
     problems = []
     if not has_instance:
         problems.append("--snjwt-live needs the instance URL (--snjwt-instance or SNJWT_INSTANCE)")
+    elif config.instance.startswith("http://") and not is_loopback(config.instance):
+        problems.append(f"SNJWT_INSTANCE {config.instance} is plain http:// on another machine: the admin "
+                        "password and client secrets would cross the network in clear text; use https://")
     if bool(config.admin_user) != bool(config.admin_password):
         given, missing = (("SNJWT_ADMIN_USER", "SNJWT_ADMIN_PASSWORD") if config.admin_user
                           else ("SNJWT_ADMIN_PASSWORD", "SNJWT_ADMIN_USER"))
@@ -145,8 +200,43 @@ def _live_problems(config: SnjwtConfig, has_instance: bool) -> list[str]:
     return problems
 
 
+def is_loopback(url: str) -> bool:
+    """Whether ``url``'s host is this machine (127.0.0.0/8, ::1, localhost)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _lines(value: Any) -> list[str]:
+    if not value:
+        return []
+    items = value if isinstance(value, list) else str(value).splitlines()
+    return [line.strip() for line in items if line.strip() and not line.strip().startswith("#")]
+
+
+def _mock_settings(assignments: Iterable[str], problems: list[str]) -> tuple[tuple[str, Any], ...]:
+    """``NAME=VALUE`` assignments checked against the mock's settings (docs/platform.md §9)."""
+    from mock_instance import parse_setting
+
+    parsed: dict[str, Any] = {}
+    for text in assignments:
+        try:
+            name, value = parse_setting(text)
+        except ValueError as e:
+            problems.append(f"--snjwt-set / snjwt_mock_settings {text!r}: {e}")
+            continue
+        parsed[name] = value
+    return tuple(parsed.items())
+
+
 def from_pytest(config: Any) -> SnjwtConfig:
     """Resolve from a pytest ``Config``: its options, ``os.environ`` and its ini values."""
-    options = {"live": config.getoption("snjwt_live"), "instance": config.getoption("snjwt_instance")}
+    options = {"live": config.getoption("snjwt_live"), "instance": config.getoption("snjwt_instance"),
+               "mock": config.getoption("snjwt_mock"), "settings": config.getoption("snjwt_settings")}
     ini = {key: config.getini(key) for _, key, _ in SOURCES.values() if key is not None}
+    ini["snjwt_mock_settings"] = config.getini("snjwt_mock_settings")
     return resolve(options, os.environ, ini)

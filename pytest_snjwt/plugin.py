@@ -37,10 +37,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run against a real instance (see SNJWT_* variables) instead of the mock")
     group.addoption("--snjwt-instance", dest="snjwt_instance", default=None, metavar="URL",
                     help=f"the instance URL (live), or the mock's URL (default {_config.DEFAULT_MOCK_URL})")
+    group.addoption("--snjwt-mock", action="store_true", dest="snjwt_mock", default=False,
+                    help="run against the mock even when snjwt_live or SNJWT_LIVE says live")
+    group.addoption("--snjwt-set", action="append", dest="snjwt_settings", default=[], metavar="NAME=VALUE",
+                    help="a mock setting for every mock instance of the run (docs/platform.md §9), e.g. "
+                         "--snjwt-set accept_pysnc_header=true; repeatable; ignored live")
     for name, (env, ini, text) in _config.SOURCES.items():
         if ini is not None:
             parser.addini(ini, f"{text} (environment: {env})", type="bool" if name == "live" else "string",
                           default=False if name == "live" else "")
+    parser.addini("snjwt_mock_settings", "mock settings for every mock instance, NAME=VALUE one per line "
+                  "(ignored live)", type="linelist", default=[])
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -49,6 +56,15 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[CONFIG_KEY] = _config.from_pytest(config)
     except _config.ConfigError as e:
         raise pytest.UsageError(str(e)) from None
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    resolved = session.config.stash.get(CONFIG_KEY, None)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    worker = hasattr(session.config, "workerinput")  # xdist: the controller speaks for the run
+    if resolved is not None and reporter is not None and not worker:  # written even under -q (the header is not)
+        for line in resolved.warnings():
+            reporter.write_line(line, yellow=True)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
