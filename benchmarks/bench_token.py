@@ -108,6 +108,12 @@ class _Site:
     def __init__(self, app: _Wrapped) -> None:
         self.app = app
 
+    def add_base_url(self, url: str) -> None:
+        pass
+
+    def remove_base_url(self, url: str) -> None:
+        pass
+
 
 class _Wrapped:
     """A WSGI app with the one method transports call besides the app itself."""

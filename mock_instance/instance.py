@@ -47,9 +47,11 @@ class MockInstance:
     """
 
     def __init__(self, *, admin_password: str = "admin", settings: Settings | None = None,
-                 **setting_changes: Any) -> None:
+                 base_url: str | None = None, **setting_changes: Any) -> None:
         admin = Secret(admin_password)
         self.platform = Platform((settings or Settings()).replace(**setting_changes), admin.reveal())
+        if base_url:
+            self.platform.add_base_url(base_url)
         self.tokens = TokenService(self.platform)
         self.app = InstanceApp(self.platform, self.tokens)
         self._seeded = self.snapshot()
@@ -82,6 +84,26 @@ class MockInstance:
     def configure(self, **changes: Any) -> Settings:
         """Change settings by name, e.g. ``configure(accept_pysnc_header=True)``."""
         return self.platform.configure(**changes)
+
+    # -- base URLs ----------------------------------------------------------
+
+    @property
+    def base_urls(self) -> frozenset[str]:
+        """Every base URL the instance is reachable at: ``base_url`` given when it was
+        created, each started :meth:`intercept` and each running :meth:`serve`.
+
+        With ``accept_token_url_aud``, ``<base>/oauth_token.do`` for each is an accepted
+        ``aud`` (docs/platform.md §4 step 7). A reset keeps them: they are not state.
+        """
+        return self.platform.base_urls
+
+    def add_base_url(self, url: str) -> None:
+        """Count ``url`` as one of the instance's base URLs (transports call this when they start)."""
+        self.platform.add_base_url(url)
+
+    def remove_base_url(self, url: str) -> None:
+        """Undo one :meth:`add_base_url` (transports call this when they stop)."""
+        self.platform.remove_base_url(url)
 
     # -- state --------------------------------------------------------------
 

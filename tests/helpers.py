@@ -11,8 +11,22 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from hypothesis import strategies as st
+
 if TYPE_CHECKING:
     from mock_instance import MockInstance
+
+#: Integers no float can hold (JSON has no size limit; Python's int() stops at 4300 digits).
+huge_integers = st.integers(309, 4200).flatmap(lambda digits: st.sampled_from([10**digits, -(10**digits)])) \
+    | st.integers(2**1024, 2**1100) | st.integers(-(2**1100), -(2**1024))
+#: Every JSON type, at every size: null, booleans, integers small and past float range, floats
+#: with NaN and the infinities, short and long strings, arrays and objects nested in each other.
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | huge_integers | st.floats() | st.text(max_size=30)
+    | st.integers(0, 200_000).map(lambda n: "x" * n),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=12,
+)
 
 
 def start_serve(*args: str, timeout: float = 30) -> tuple[subprocess.Popen[str], list[str]]:

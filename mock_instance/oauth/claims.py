@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,11 +31,15 @@ def clock_skew(app: Record) -> int:
     return int_or(app["clock_skew"], DEFAULT_CLOCK_SKEW)
 
 
-def check_audience(settings: Settings, app: Record, claims: dict[str, Any], token_url: str) -> None:
-    """Step 7: ``aud`` is the client id (or, by settings, a list holding it, or the token URL)."""
+def check_audience(settings: Settings, app: Record, claims: dict[str, Any], token_urls: Iterable[str]) -> None:
+    """Step 7: ``aud`` is the client id (or, by settings, a list holding it, or one of the instance's token URLs).
+
+    The token URLs come from the instance's configured base URLs, never from the request's
+    Host header: else an assertion addressed to another server would be accepted.
+    """
     client_id = app["client_id"]
     aud = claims.get("aud")
-    accepted = {client_id} | ({token_url} if settings.accept_token_url_aud and token_url else set())
+    accepted = {client_id} | (set(token_urls) if settings.accept_token_url_aud else set())
     if isinstance(aud, str) and aud in accepted:
         return
     if settings.accept_aud_list and isinstance(aud, list) and accepted.intersection(
@@ -65,12 +70,16 @@ def check_times(settings: Settings, app: Record, claims: dict[str, Any], now: fl
         raise Refusal("token_expired", f"exp {format_glide(exp)} plus clock skew {skew}s is before now "
                       f"({format_glide(now)}); expired {int(now - exp)}s ago")
     nbf = claims.get("nbf")
-    if nbf is not None and (not is_number(nbf) or now < nbf - skew):
+    if nbf is not None and not is_number(nbf):
+        raise Refusal("token_not_yet_valid", f"nbf {clipped_repr(nbf)} is not a number")
+    if nbf is not None and now < nbf - skew:
         raise Refusal("token_not_yet_valid", f"nbf {clipped_repr(nbf)} minus clock skew {skew}s is after now "
                       f"({format_glide(now)})")
     if settings.check_iat:
         iat = claims.get("iat")
-        if iat is not None and (not is_number(iat) or iat > now + skew):
+        if iat is not None and not is_number(iat):
+            raise Refusal("iat_in_future", f"iat {clipped_repr(iat)} is not a number")
+        if iat is not None and iat > now + skew:
             raise Refusal("iat_in_future", f"iat {clipped_repr(iat)} is after now ({format_glide(now)}) plus "
                           f"clock skew {skew}s")
 
@@ -90,10 +99,13 @@ def check_custom_claims(claims: dict[str, Any], validations: list[Record]) -> No
                       f"validation wants {wanted!r}")
 
 
-def check_jti(settings: Settings, app: Record, claims: dict[str, Any], jtis: JtiMemory) -> str | None:
+def check_jti(settings: Settings, app: Record, claims: dict[str, Any], jtis: JtiMemory,
+              forgotten: dict[str, float]) -> str | None:
     """Step 11: under JTI verification, a jti seen before for this app is refused.
 
-    Returns the jti to remember once a token is issued (None when there is none to remember).
+    So is one that cannot be told from a used one: an assertion expiring no later than the
+    used jtis the cleanup job forgot (see :func:`~.cleanup.cleanup`). Returns the jti to
+    remember once a token is issued (None when there is none to remember).
     """
     if app["enable_jti_verification"] != "true":
         return None
@@ -107,9 +119,21 @@ def check_jti(settings: Settings, app: Record, claims: dict[str, Any], jtis: Jti
     if (app["sys_id"], jti) in jtis:
         raise Refusal("jti_replayed", f"{jti_claim} {clipped_repr(jti)} was already used for app "
                       f"{app['name']!r}; every assertion needs a fresh jti")
+    horizon = forgotten.get(app["sys_id"])
+    exp = claims["exp"]  # step 9 made sure it is a number
+    if horizon is not None and exp <= horizon:
+        raise Refusal("jti_replayed", f"{jti_claim} {clipped_repr(jti)} cannot be told from a used one: exp "
+                      f"{format_glide(exp)} is not after {format_glide(horizon)}, up to which the used jtis of "
+                      f"app {app['name']!r} were forgotten under a smaller clock skew; sign a fresh JWT")
     return jti
 
 
 def is_number(value: Any) -> bool:
-    # json.loads accepts NaN and Infinity; an assertion that never expires is not a number here.
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    # json.loads accepts NaN, Infinity and integers of any size; an assertion that never
+    # expires, or a time no float can hold, is not a number here.
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int past float range
+        return False

@@ -7,10 +7,19 @@ from __future__ import annotations
 
 from ..platform.state import Platform
 from ..tables.clock import parse_glide
+from .claims import clock_skew
 
 
 def cleanup(platform: Platform) -> tuple[int, int]:
-    """Run the job now; returns (credentials deleted, jtis forgotten)."""
+    """Run the job now; returns (credentials deleted, jtis forgotten).
+
+    A jti is remembered while an assertion carrying it could still be accepted: it is
+    forgotten once its exp plus the app's clock skew *as it is now* has passed (0 for a
+    deleted app). A skew raised later would make such an assertion good again, so each
+    app also keeps the latest exp it forgot, and step 11 refuses any jti-carrying
+    assertion that expires no later. Fresh assertions never meet that bound: it is
+    below now minus the skew.
+    """
     store = platform.store
     with store.lock:
         now = platform.clock.time()
@@ -18,9 +27,15 @@ def cleanup(platform: Platform) -> tuple[int, int]:
         expired = [c["sys_id"] for c in store.records("oauth_credential") if (parse_glide(c["expires"]) or 0) <= now]
         for sys_id in expired:
             store.delete("oauth_credential", sys_id)
-        stale = [key for key, until in platform.jtis.items() if until < now]
+        skews: dict[str, int] = {}
+        for app_id, _ in platform.jtis:
+            if app_id not in skews:
+                app = store.get("oauth_jwt", app_id)
+                skews[app_id] = 0 if app is None else clock_skew(app)
+        stale = [key for key, exp in platform.jtis.items() if exp + skews[key[0]] < now]
         for key in stale:
-            del platform.jtis[key]
+            exp = platform.jtis.pop(key)
+            platform.forgotten_jtis[key[0]] = max(exp, platform.forgotten_jtis.get(key[0], exp))
         return len(expired), len(stale)
 
 

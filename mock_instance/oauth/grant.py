@@ -21,22 +21,17 @@ from .claims import (
     check_issuer,
     check_jti,
     check_times,
-    clock_skew,
 )
 from .cleanup import cleanup_if_due
+from .compact import parse_claims, parse_header
 from .request import TokenRequest, check_grant, read_assertion, read_client
-from .verify import (
-    check_algorithm,
-    find_verifier_map,
-    parse_header,
-    unverified_claims,
-    verification_key,
-    verify_signature,
-)
+from .verify import check_algorithm, find_verifier_map, verification_key, verify_signature
 
 #: docs/platform.md §4 step 13: 64 random bytes, base64url without padding: 86 characters [OBS].
 TOKEN_BYTES = 64
 SCOPE = "useraccount"
+#: docs/platform.md §4: the token endpoint's path under each of the instance's base URLs.
+TOKEN_PATH = "/oauth_token.do"
 #: docs/platform.md §1: ``oauth_entity.access_token_lifespan`` when the field holds no number.
 DEFAULT_ACCESS_TOKEN_LIFESPAN = 1800
 
@@ -65,11 +60,11 @@ def exchange(platform: Platform, request: TokenRequest) -> dict[str, Any]:
     with store.lock:
         settings = platform.settings
         validations = store.find("oauth_jwt_claim_validation", "oauth_jwt", app["sys_id"])
-        check_audience(settings, app, claims, request.token_url)  # step 7
+        check_audience(settings, app, claims, [f"{base}{TOKEN_PATH}" for base in platform.base_urls])  # step 7
         check_issuer(app, claims, validations)  # step 8
         check_times(settings, app, claims, platform.clock.time())  # step 9
         check_custom_claims(claims, validations)  # step 10
-        jti = check_jti(settings, app, claims, platform.jtis)  # step 11
+        jti = check_jti(settings, app, claims, platform.jtis, platform.forgotten_jtis)  # step 11
         user = find_user(platform, app, claims)  # step 12
         return issue(platform, CheckedClaims(app, claims, jti), user)  # step 13
 
@@ -94,7 +89,7 @@ def find_app(platform: Platform, client_id: str | None, assertion: str) -> Recor
 def _public_app(platform: Platform, assertion: str) -> Record:
     if not platform.settings.public_client_lookup_by_aud:
         raise Refusal("client_id_missing", "the form has no client_id (public-client lookup by aud is off)")
-    aud = unverified_claims(assertion).get("aud")
+    aud = parse_claims(assertion).get("aud")
     wanted = [a for a in (aud if isinstance(aud, list) else [aud]) if isinstance(a, str) and a]
     found = {}
     for client_id in wanted:
@@ -163,7 +158,7 @@ def issue(platform: Platform, checked: CheckedClaims, user: Record) -> dict[str,
     cleanup_if_due(platform, now)
     lifespan = int_or(app["access_token_lifespan"], DEFAULT_ACCESS_TOKEN_LIFESPAN)
     if checked.jti is not None:
-        platform.jtis[(app["sys_id"], checked.jti)] = float(checked.claims["exp"]) + clock_skew(app)
+        platform.jtis[(app["sys_id"], checked.jti)] = float(checked.claims["exp"])
     if platform.settings.reuse_live_access_token:
         for cred in store.find("oauth_credential", "user", user["sys_id"]):
             expires = parse_glide(cred["expires"]) or 0

@@ -24,12 +24,12 @@ class TokenRequest:
 
     content_type: str
     form: Mapping[str, str]
+    #: Form parameters sent more than once (RFC 6749 §3.2: each at most once).
+    repeated: frozenset[str] = frozenset()
     #: The ``Authorization`` header (HTTP Basic client authentication).
     authorization: str | None = None
     #: PySNC's ``Authentication: Bearer <jwt>`` header.
     authentication: str | None = None
-    #: The token endpoint's own URL, for the optional token-URL ``aud``.
-    token_url: str = ""
 
 
 def check_grant(request: TokenRequest) -> None:
@@ -37,6 +37,9 @@ def check_grant(request: TokenRequest) -> None:
     if request.content_type != FORM_CONTENT_TYPE:
         raise Refusal("request_not_form", f"Content-Type {request.content_type or 'none'!r} is not "
                       f"{FORM_CONTENT_TYPE}; the token endpoint reads the form body only")
+    if request.repeated:  # RFC 6749 §5.2: "repeats a parameter" is an invalid_request
+        raise Refusal("parameter_repeated", f"form parameter(s) {clipped_repr(sorted(request.repeated))} sent more "
+                      "than once; RFC 6749 §3.2: each at most once")
     grant = request.form.get("grant_type")
     if grant != JWT_BEARER_GRANT_TYPE:
         shown = "missing" if grant is None else clipped_repr(grant)

@@ -17,7 +17,7 @@ from .refusals import SYSLOG_SOURCE, Refusal, RefusalLog
 from .rules import platform_rules
 from .settings import Settings
 
-#: (app sys_id, jti) → the instance time after which no assertion carrying it can be accepted.
+#: Used jtis: (app sys_id, jti) → the assertion's exp (see oauth/cleanup.py for when one is forgotten).
 JtiMemory = dict[tuple[str, str], float]
 
 
@@ -27,6 +27,7 @@ class InstanceState:
 
     store: Snapshot
     jtis: JtiMemory
+    forgotten_jtis: dict[str, float]
     last_cleanup: float
     settings: Settings
 
@@ -43,9 +44,30 @@ class Platform:
             self.store.register(table)
         self.refusals = RefusalLog(self.store)
         self.jtis: JtiMemory = {}
+        #: Per app, the latest exp among its forgotten jtis: an assertion expiring no later is refused.
+        self.forgotten_jtis: dict[str, float] = {}
         #: Instance time of the last cleanup job (docs/platform.md §4 step 11, §5).
         self.last_cleanup = 0.0
+        # The URLs the instance is reachable at: configuration (never a request's Host), not state a
+        # snapshot holds. A list, so two transports on one URL each count until they stop.
+        self._base_urls: list[str] = []
         seed(self.store, admin_password)
+
+    @property
+    def base_urls(self) -> frozenset[str]:
+        """Every base URL the instance is reachable at (see ``MockInstance.base_urls``)."""
+        with self.store.lock:
+            return frozenset(self._base_urls)
+
+    def add_base_url(self, url: str) -> None:
+        with self.store.lock:
+            self._base_urls.append(url.rstrip("/"))
+
+    def remove_base_url(self, url: str) -> None:
+        """Undo one :meth:`add_base_url`."""
+        with self.store.lock:
+            if url.rstrip("/") in self._base_urls:
+                self._base_urls.remove(url.rstrip("/"))
 
     def configure(self, **changes: Any) -> Settings:
         """Change settings by name; unknown names and wrong types are refused (nothing changes)."""
@@ -59,13 +81,15 @@ class Platform:
     def snapshot(self) -> InstanceState:
         """Copy the whole state (records, files, jtis, settings)."""
         with self.store.lock:
-            return InstanceState(self.store.snapshot(), dict(self.jtis), self.last_cleanup, self.settings)
+            return InstanceState(self.store.snapshot(), dict(self.jtis), dict(self.forgotten_jtis), self.last_cleanup,
+                                 self.settings)
 
     def restore(self, state: InstanceState) -> None:
         """Return to a snapshot; the clock follows real time again and refusals are cleared."""
         with self.store.lock:
             self.store.restore(state.store)
             self.jtis = dict(state.jtis)
+            self.forgotten_jtis = dict(state.forgotten_jtis)
             self.last_cleanup = state.last_cleanup
             self.settings = state.settings
         self.refusals.clear()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .fields import INTEGER, PASSWORD, Field
 from .store import Record, Store
 
@@ -9,12 +11,16 @@ from .store import Record, Store
 class TableResolver:
     """Resolves query paths (``caller_id.email``) on one table for :mod:`mock_instance.tables.query`.
 
-    Password fields are not queryable, as on the platform.
+    Password fields are not queryable, as on the platform. With ``readable`` (the
+    caller's ACL), a path that reads a field of a table the caller may not read, at
+    any hop, is unknown: ignored in ``sysparm_fields``, its condition dropped from a
+    query (docs/platform.md §2's rule for unknown fields), never its value.
     """
 
-    def __init__(self, store: Store, table: str) -> None:
+    def __init__(self, store: Store, table: str, readable: Callable[[str], bool] | None = None) -> None:
         self._store = store
         self._table = table
+        self._readable = readable
         self._paths: dict[str, tuple[tuple[Field, ...], bool] | None] = {}
 
     def _walk(self, path: str) -> tuple[tuple[Field, ...], bool] | None:
@@ -23,7 +29,8 @@ class TableResolver:
         table: str | None = self._table
         chain: list[Field] = []
         for segment in path.split("."):
-            if table is None or not self._store.has_table(table):
+            if table is None or not self._store.has_table(table) \
+                    or (self._readable is not None and not self._readable(table)):
                 chain = []
                 break
             f = self._store.fields(table).get(segment)

@@ -30,10 +30,16 @@ class ServedApp(Protocol):
 
 
 class HasApp(Protocol):
-    """What a transport serves: an object with an :class:`ServedApp` (a ``MockInstance``)."""
+    """What a transport serves (a ``MockInstance``): an :class:`ServedApp`, told which base URLs reach it."""
 
     @property
     def app(self) -> ServedApp: ...
+
+    def add_base_url(self, url: str) -> None:
+        """The transport now serves ``url``."""
+
+    def remove_base_url(self, url: str) -> None:
+        """The transport stopped serving ``url``."""
 
 
 def raise_crashes(app: ServedApp) -> None:

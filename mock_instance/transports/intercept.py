@@ -91,6 +91,7 @@ class Interception:
 
         self._patcher = mock.patch.object(requests.Session, "get_adapter", get_adapter)
         self._patcher.start()
+        self.instance.add_base_url(self.url)
         return self
 
     def stop(self) -> None:
@@ -99,6 +100,7 @@ class Interception:
             return
         self._patcher.stop()
         self._patcher = None
+        self.instance.remove_base_url(self.url)
         raise_crashes(self.instance.app)
 
     def __enter__(self) -> Interception:

@@ -130,12 +130,14 @@ class InstanceServer:
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name=f"snjwt-mock:{self.port}", daemon=True)
         self._thread.start()
+        self.instance.add_base_url(self.url)
         return self
 
     def stop(self) -> None:
         """Stop accepting, close the socket, and re-raise the first handler crash, if any."""
         if self._server is None:
             return
+        self.instance.remove_base_url(self.url)
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:

@@ -26,7 +26,7 @@ from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
 from . import attachment_api, table_api
 from .auth import authenticate
-from .request import InstanceRequest, instance_base, read_body, read_form, read_json_object
+from .request import InstanceRequest, read_body, read_form, read_json_object
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -166,12 +166,13 @@ class InstanceApp:
             # Too large to read: refused before the grant's own checks, logged the same way.
             self.platform.refuse(Refusal("request_too_large", str(e.detail)))
             return refusal_response()
+        form, repeated = read_form(body) if request.mimetype == FORM_CONTENT_TYPE else ({}, frozenset())
         token_request = TokenRequest(
             content_type=request.mimetype,
-            form=read_form(body) if request.mimetype == FORM_CONTENT_TYPE else {},
+            form=form,
+            repeated=repeated,
             authorization=request.headers.get("Authorization"),
             authentication=request.headers.get("Authentication"),
-            token_url=f"{instance_base(request)}{request.path}",
         )
         try:
             return json_response(self.tokens.exchange(token_request))
@@ -182,7 +183,7 @@ class InstanceApp:
         token = request.args.get("token")
         if token is None and request.method == "POST":
             body = read_body(request, self.platform.settings.rest_body_limit)
-            token = read_form(body).get("token") if request.mimetype == FORM_CONTENT_TYPE else None
+            token = read_form(body)[0].get("token") if request.mimetype == FORM_CONTENT_TYPE else None
         self.tokens.revoke(token or "")
         return Response(status=200)
 

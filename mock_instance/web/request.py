@@ -55,12 +55,15 @@ def read_json_object(request: Request, limit: int) -> dict[str, Any]:
     return payload
 
 
-def read_form(body: bytes) -> dict[str, str]:
-    """A form body's fields, first value of each (the platform reads the body only)."""
+def read_form(body: bytes) -> tuple[dict[str, str], frozenset[str]]:
+    """A form body's fields (first value of each), and the names sent more than once."""
     out: dict[str, str] = {}
+    repeated = set()
     for key, value in parse_qsl(body.decode("latin-1"), keep_blank_values=True, encoding="utf-8", errors="replace"):
+        if key in out:
+            repeated.add(key)
         out.setdefault(key, value)
-    return out
+    return out, frozenset(repeated)
 
 
 class _Params(ImmutableMultiDict):  # type: ignore[type-arg]

@@ -6,13 +6,13 @@ errors are raised as :mod:`mock_instance.tables.errors` exceptions.
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from ..platform.state import Platform
-from ..platform.users import Caller, check_read, check_write
+from ..platform.users import Caller, can_read, check_read, check_write
 from ..tables.errors import RecordNotFound, json_response
 from ..tables.fields import PASSWORD, REFERENCE
 from ..tables.store import Record, Store
@@ -33,10 +33,12 @@ class Renderer:
     when a column needs them.
     """
 
-    def __init__(self, store: Store, table: str, request: Request) -> None:
+    def __init__(self, store: Store, table: str, request: Request, caller: Caller) -> None:
         self.store = store
         self.table = table
         self._request = request
+        #: The ACL at every hop: dot-walks and display values of referenced records.
+        self._readable = partial(can_read, caller, store)
         args = request.args
         display = (args.get("sysparm_display_value") or "false").strip().lower()
         self.display = display if display in ("true", "all") else "false"
@@ -51,7 +53,7 @@ class Renderer:
     @property
     def resolver(self) -> TableResolver:
         if self._resolver is None:
-            self._resolver = TableResolver(self.store, self.table)
+            self._resolver = TableResolver(self.store, self.table, self._readable)
         return self._resolver
 
     @cached_property
@@ -79,7 +81,7 @@ class Renderer:
         shown = ""
         if sys_id and self.display != "false":
             target = self.store.get(table, sys_id) if self.store.has_table(table) else None
-            if target is not None:
+            if target is not None and self._readable(target["sys_class_name"]):
                 display_field = self.store.table(target["sys_class_name"]).display
                 shown = target.get(display_field) if isinstance(target.get(display_field), str) else sys_id
         if self.display == "all":
@@ -107,7 +109,7 @@ def list_records(platform: Platform, request: Request, caller: Caller, table: st
     with store.lock:
         store.table(table)
         check_read(caller, store, table)
-        renderer = Renderer(store, table, request)
+        renderer = Renderer(store, table, request, caller)
         resolver = renderer.resolver
         matched = list_matches(store.records(table), request, resolver)
         total = len(matched)
@@ -130,7 +132,7 @@ def get_record(platform: Platform, request: Request, caller: Caller, table: str,
         record = store.get(table, sys_id)
         if record is None:
             raise RecordNotFound()
-        return _result(request, Renderer(store, table, request).render(record))
+        return _result(request, Renderer(store, table, request, caller).render(record))
 
 
 def create_record(platform: Platform, request: Request, caller: Caller, table: str) -> Response:
@@ -140,7 +142,7 @@ def create_record(platform: Platform, request: Request, caller: Caller, table: s
     values = read_json_object(request, platform.settings.rest_body_limit)
     with store.lock:
         record = store.insert(table, values, actor=caller.user_name)
-        body = Renderer(store, table, request).render(record)
+        body = Renderer(store, table, request, caller).render(record)
     location = f"{request.base_url.rstrip('/')}/{record['sys_id']}"
     return _result(request, body, 201, {"Location": location})
 
@@ -154,7 +156,7 @@ def update_record(platform: Platform, request: Request, caller: Caller, table: s
         record = store.update(table, sys_id, values, actor=caller.user_name)
         if record is None:
             raise RecordNotFound()
-        return _result(request, Renderer(store, table, request).render(record))
+        return _result(request, Renderer(store, table, request, caller).render(record))
 
 
 def delete_record(platform: Platform, request: Request, caller: Caller, table: str, sys_id: str) -> Response:

@@ -5,13 +5,24 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass, field
 from typing import Any
+
+from jwt.algorithms import get_default_algorithms
 
 from mock_instance import MockInstance
 from mock_instance.client import Keystore, build_claims, sign
 
 CLIENT_SECRET = "client-secret-for-tests"
+_HMAC = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}
+
+
+def b64url(data: bytes) -> str:
+    """Base64url without padding, as RFC 7515 §2 wants every JOSE segment."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 @dataclass
@@ -40,6 +51,16 @@ class Chain:
         if key is None:
             key = self.shared_key if algorithm.startswith("HS") else self.keystore.private_key  # type: ignore[union-attr]
         return sign(self.claims(**claims), key, algorithm, kid=self.kid, headers=headers)
+
+    def signed(self, header_segment: str, payload_segment: str) -> str:
+        """A JWS over segments given as they are (malformed on purpose, maybe), validly signed."""
+        signing_input = f"{header_segment}.{payload_segment}".encode()
+        if self.algorithm in _HMAC:
+            signature = hmac.new((self.shared_key or "").encode(), signing_input, _HMAC[self.algorithm]).digest()
+        else:
+            alg = get_default_algorithms()[self.algorithm]
+            signature = alg.sign(signing_input, alg.prepare_key(self.keystore.private_key))  # type: ignore[union-attr]
+        return f"{header_segment}.{payload_segment}.{b64url(signature)}"
 
     def form(self, assertion: str | None = None, **overrides: Any) -> dict[str, str]:
         form = {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "client_id": self.client_id,

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from werkzeug.test import Client
 
 from conftest import basic
-from mock_instance import MockInstance
+from mock_instance import REASONS, MockInstance
 from mock_instance.client import make_keystore
-from tests.helpers import table_counts
+from tests.helpers import json_values, table_counts
 
-from .chain import build_chain
+from .chain import b64url, build_chain
 
 INSTANCE = MockInstance()
 CHAIN = build_chain(INSTANCE, make_keystore())
@@ -34,13 +34,11 @@ def mutate(token: str, position: int, char: str) -> str:
     return token[:position] + char + token[position + 1:]
 
 
-json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
-claims = st.dictionaries(st.sampled_from(["aud", "iss", "sub", "exp", "nbf", "iat", "jti", "kid", "x"]),
-                         st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3), max_leaves=5),
-                         max_size=8)
-headers_json = st.dictionaries(st.sampled_from(["alg", "kid", "typ", "crit", "jku"]),
-                               json_scalars | st.sampled_from(["RS256", "none", "HS256", "ES512", CHAIN.kid]),
-                               max_size=4)
+claim_names = st.sampled_from(["aud", "iss", "sub", "exp", "nbf", "iat", "jti", "kid", "x"]) | st.text(max_size=6)
+claims = st.dictionaries(claim_names, json_values | st.sampled_from([CHAIN.client_id, CHAIN.sub]), max_size=8)
+header_names = st.sampled_from(["alg", "kid", "typ", "crit", "jku", "b64", "cty", "x5c"]) | st.text(max_size=6)
+headers_json = st.dictionaries(header_names, json_values | st.sampled_from(
+    ["RS256", "none", "HS256", "ES512", CHAIN.kid, ["b64"], False]), max_size=4)
 jwts = st.one_of(
     st.text(max_size=300),
     st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
@@ -49,6 +47,31 @@ jwts = st.one_of(
               headers_json, claims, st.text(alphabet="abcXYZ-_", max_size=40)),
     st.builds(lambda n: "a." * n, st.integers(0, 2000)),
 )
+
+
+def encode_segment(value: object, encoding: str, padding: str) -> str:
+    """A JOSE segment, canonical (UTF-8, no padding) or not: another encoding, padded."""
+    return b64url(json.dumps(value).encode(encoding)) + padding
+
+
+segment_encodings = st.sampled_from(["utf-8", "utf-8", "utf-8", "utf-8-sig", "utf-16", "utf-32"])
+paddings = st.sampled_from(["", "", "", "=", "=="])
+
+
+@st.composite
+def signed_assertions(draw: st.DrawFn) -> str:
+    """Validly signed by the chain's key, so the claim checks are reached: any header, any claims."""
+    header = draw(headers_json)
+    if draw(st.booleans()):
+        header = {"alg": "RS256", "kid": CHAIN.kid, **header}
+    payload: object = {**CHAIN.claims(), **draw(claims)} if draw(st.booleans()) else draw(json_values)
+    nested = draw(st.integers(0, 3000))
+    parts = [encode_segment(header, draw(segment_encodings), draw(paddings)),
+             b64url(b"[" * nested) if nested > 2900 else encode_segment(payload, draw(segment_encodings),
+                                                                          draw(paddings))]
+    return CHAIN.signed(*parts) + draw(paddings)
+
+
 field_values = st.one_of(st.text(max_size=100), st.sampled_from([
     "urn:ietf:params:oauth:grant-type:jwt-bearer", CHAIN.client_id, CHAIN.client_secret, "x" * 100_000, "\x00",
     "password", "client_credentials"]))
@@ -86,6 +109,25 @@ def test_token_endpoint_never_fails(form: dict[str, str], content_type: str, ext
         INSTANCE.restore(FRESH)
 
 
+@given(assertion=signed_assertions(), with_client=st.booleans(), check_iat=st.booleans())
+def test_signed_assertions_of_any_shape_never_fail(assertion: str, with_client: bool, check_iat: bool) -> None:
+    form = CHAIN.form(assertion) if with_client else CHAIN.form(assertion, client_id=None, client_secret=None)
+    before = table_counts(INSTANCE)
+    INSTANCE.configure(check_iat=check_iat)
+    try:
+        response = Client(INSTANCE).post("/oauth_token.do", data=form)
+    finally:
+        INSTANCE.configure(check_iat=False)
+    assert INSTANCE.errors == []
+    assert response.status_code in (200, 401), response.data[:300]
+    if response.status_code == 401:
+        assert response.data == b'{"error_description":"access_denied","error":"server_error"}'
+        assert table_counts(INSTANCE) == {**before, "syslog": before["syslog"] + 1}
+        assert INSTANCE.refusals[-1].code in REASONS
+    else:
+        INSTANCE.restore(FRESH)
+
+
 paths = st.one_of(
     st.sampled_from(["/api/now/attachment", "/api/now/attachment/file", "/api/now/attachment/upload",
                      f"/api/now/attachment/{INCIDENT['sys_id']}", "/api/now/v1/attachment/x/file",
@@ -99,7 +141,7 @@ params = st.lists(st.tuples(st.sampled_from(["table_name", "table_sys_id", "file
                             st.one_of(st.text(max_size=40), st.sampled_from(["incident", INCIDENT["sys_id"],
                                                                              "sys_certificate"]))), max_size=4)
 bodies = st.one_of(st.binary(max_size=500), st.sampled_from([b"", b"\xff" * 1000, b"{}", b"[]", b"--x\r\n"]),
-                   st.dictionaries(st.text(max_size=10), json_scalars, max_size=5).map(lambda d: json.dumps(d).encode()))
+                   st.dictionaries(st.text(max_size=10), json_values, max_size=5).map(lambda d: json.dumps(d).encode()))
 
 
 @given(method=st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "PROPFIND"]),

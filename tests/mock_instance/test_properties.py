@@ -13,7 +13,7 @@ from conftest import basic
 from mock_instance import MockInstance
 from mock_instance.tables.query import OPERATORS, compile_query, parse
 from mock_instance.tables.views import TableResolver
-from tests.helpers import table_counts
+from tests.helpers import json_values, table_counts
 
 FIELDS = ["number", "short_description", "state", "caller_id", "caller_id.email", "caller_id.name", "active",
           "sys_id", "bogus", "caller_id.bogus", "sys_created_on", "x.y.z", ""]
@@ -53,9 +53,6 @@ param_names = st.sampled_from(["sysparm_query", "sysparm_fields", "sysparm_limit
                                "sysparm_suppress_pagination_header", "active", "state", "caller_id", "x"])
 params = st.lists(st.tuples(param_names, st.one_of(query_text, st.sampled_from(
     ["true", "all", "false", "-1", "0", "99999999999999999999", "1e9"]))), max_size=5)
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner,
-                                                                                        max_size=3), max_leaves=10)
 bodies = st.one_of(
     st.binary(max_size=300),
     st.dictionaries(st.sampled_from(["short_description", "state", "caller_id", "sys_id", "number", "active",

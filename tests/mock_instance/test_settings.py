@@ -61,10 +61,11 @@ def test_aud_list(instance: MockInstance, chain: Chain) -> None:
 
 
 def test_token_url_as_aud(instance: MockInstance, chain: Chain) -> None:
-    form = chain.form(chain.jwt(aud="http://localhost/oauth_token.do"))
-    assert post(instance, form) == 401
-    instance.configure(accept_token_url_aud=True)
-    assert post(instance, chain.form(chain.jwt(aud="http://localhost/oauth_token.do"))) == 200
+    with instance.intercept("https://snjwt.test"):  # the instance's base URL, whatever the request's Host
+        form = chain.form(chain.jwt(aud="https://snjwt.test/oauth_token.do"))
+        assert post(instance, form) == 401
+        instance.configure(accept_token_url_aud=True)
+        assert post(instance, chain.form(chain.jwt(aud="https://snjwt.test/oauth_token.do"))) == 200
 
 
 def test_case_insensitive_user_lookup(instance: MockInstance, chain: Chain) -> None:
