@@ -18,19 +18,24 @@ from .http import (
     token_session,
 )
 from .ledger import Ledger, LedgerEntry, default_folder
+from .preflight import PreflightError, check_chain, preflight, reference
 
 __all__ = [
     "Ledger",
     "LedgerEntry",
     "PinnedSession",
     "PlainHTTPRefused",
+    "PreflightError",
     "RedirectRefused",
     "UnsafeRequestError",
     "admin_session",
     "basic_header",
+    "check_chain",
     "check_url",
     "default_folder",
     "is_loopback",
     "post_token_form",
+    "preflight",
+    "reference",
     "token_session",
 ]
