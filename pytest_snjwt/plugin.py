@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from . import config as _config
+from . import scrub as _scrub
 from .fixtures import (  # noqa: F401 (re-exported: pytest collects fixtures from the plugin module)
     CONFIG_KEY,
     MARKER,
@@ -51,6 +52,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[CONFIG_KEY] = _config.from_pytest(config)
     except _config.ConfigError as e:
         raise pytest.UsageError(str(e)) from None
+    # Keep the run's secrets out of every report (scrub.py lists the routes covered).
+    _scrub.register_config(config.stash[CONFIG_KEY])
+    config.pluginmanager.register(_scrub.ReportScrubber(config), "snjwt-scrub")
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
