@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 from . import config as _config
+from . import report_scrubber as _report_scrubber
+from . import scrub as _scrub
 from .fixtures import (  # noqa: F401 (re-exported: pytest collects fixtures from the plugin module)
     _snjwt_target,
     snjwt_access_token,
@@ -56,6 +58,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[CONFIG_KEY] = _config.from_pytest(config)
     except _config.ConfigError as e:
         raise pytest.UsageError(str(e)) from None
+    # Keep the run's secrets out of every report (scrub.py lists the routes covered).
+    _scrub.register_config(config.stash[CONFIG_KEY])
+    config.pluginmanager.register(_report_scrubber.ReportScrubber(config), "snjwt-scrub")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

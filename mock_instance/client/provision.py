@@ -231,8 +231,11 @@ class Provisioner:
 
     def _owned(self, table: str, reference: str, owner: str, fields: str) -> list[dict[str, Any]]:
         """Rows of ``table`` whose returned ``reference`` is ``owner`` (never rows a query merely returned)."""
-        return [row for row in self.client.query(table, f"{reference}={owner}", fields)
-                if row.get(reference) == owner]
+        rows = self.client.query(table, f"{reference}={owner}", fields)
+        if rows and any(reference not in row for row in rows):
+            raise ProvisioningError(f"{table} rows came back without a {reference!r} column, so none can be proven "
+                                    f"to belong to {owner}; nothing was changed in {table}")
+        return [row for row in rows if row.get(reference) == owner]
 
     def _role(self, name: str) -> str:
         found = [r for r in self.client.query("sys_user_role", f"name={name}", "sys_id,name") if r.get("name") == name]
@@ -265,7 +268,11 @@ def remove_records(client: TableClient, records: Iterable[tuple[str, str]],
             child = OWNED_CHILDREN.get(table)
             if child is not None:
                 child_table, reference = child
-                for row in client.query(child_table, f"{reference}={sys_id}", f"sys_id,{reference}"):
+                rows = client.query(child_table, f"{reference}={sys_id}", f"sys_id,{reference}")
+                if any(reference not in row for row in rows):
+                    problems.append(f"{child_table} of {table} {sys_id}: rows came back without a {reference!r} "
+                                    "column, so none could be proven ours; left in place")
+                for row in rows:
                     if row.get(reference) == sys_id:
                         client.delete(child_table, row["sys_id"])
             client.delete(table, sys_id)
