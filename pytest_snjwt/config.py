@@ -6,13 +6,11 @@ secret) come from the environment only: ini files get committed.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from mock_instance import Secret
 
@@ -182,9 +180,13 @@ def _live_problems(config: SnjwtConfig, has_instance: bool) -> list[str]:
     problems = []
     if not has_instance:
         problems.append("--snjwt-live needs the instance URL (--snjwt-instance or SNJWT_INSTANCE)")
-    elif config.instance.startswith("http://") and not is_loopback(config.instance):
-        problems.append(f"SNJWT_INSTANCE {config.instance} is plain http:// on another machine: the admin "
-                        "password and client secrets would cross the network in clear text; use https://")
+    else:
+        from mock_instance.client import UnsafeRequestError, check_url  # live runs only: keeps mock start-up light
+
+        try:
+            check_url(config.instance)
+        except UnsafeRequestError as e:
+            problems.append(f"SNJWT_INSTANCE: {e}")
     if bool(config.admin_user) != bool(config.admin_password):
         given, missing = (("SNJWT_ADMIN_USER", "SNJWT_ADMIN_PASSWORD") if config.admin_user
                           else ("SNJWT_ADMIN_PASSWORD", "SNJWT_ADMIN_USER"))
@@ -198,17 +200,6 @@ def _live_problems(config: SnjwtConfig, has_instance: bool) -> list[str]:
     elif config.key_file and not Path(config.key_file).is_file():
         problems.append(f"SNJWT_KEY_FILE {config.key_file!r} is not a readable file")
     return problems
-
-
-def is_loopback(url: str) -> bool:
-    """Whether ``url``'s host is this machine (127.0.0.0/8, ::1, localhost)."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _lines(value: Any) -> list[str]:

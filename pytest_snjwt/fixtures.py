@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .stash import CONFIG_KEY, MARKER, TARGET_KEY, VARIANTS_KEY
+from .stash import CONFIG_KEY, MARKER, SUMMARY_KEY, TARGET_KEY, VARIANTS_KEY
 
 if TYPE_CHECKING:
     from mock_instance import InstanceServer, MockInstance
@@ -56,6 +56,11 @@ def _snjwt_target(request: pytest.FixtureRequest, snjwt_keystore: Keystore) -> I
         if problems:
             warnings.warn(pytest.PytestWarning("snjwt teardown left records behind: " + "; ".join(problems)),
                           stacklevel=1)
+        summary = target.summary()
+        if hasattr(config, "workeroutput"):  # xdist: the controller prints every worker's lines
+            config.workeroutput["snjwt_summary"] = summary
+        else:
+            config.stash.setdefault(SUMMARY_KEY, []).extend(summary)
 
 
 @pytest.fixture
@@ -69,7 +74,10 @@ def snjwt_instance(_snjwt_target: Target) -> Iterator[InstanceInfo]:
     try:
         yield _snjwt_target.info
     finally:
-        _snjwt_target.end_test()
+        problems = _snjwt_target.end_test()
+        if problems:  # live: what the test made and could not be deleted stays in the ledger
+            warnings.warn(pytest.PytestWarning("snjwt could not delete what this test created: "
+                                               + "; ".join(problems)), stacklevel=1)
 
 
 @pytest.fixture
@@ -91,7 +99,7 @@ def snjwt_chain(request: pytest.FixtureRequest, _snjwt_target: Target, snjwt_ins
     """
     from mock_instance.client import Variant
 
-    from .targets import VariantUnavailable
+    from .live import VariantFailed, VariantUnavailable, describe_variant
 
     marker = request.node.get_closest_marker(MARKER)
     if marker is not None and marker.args:
@@ -103,10 +111,14 @@ def snjwt_chain(request: pytest.FixtureRequest, _snjwt_target: Target, snjwt_ins
         problem = str(e)
     if problem is not None:  # failed outside the handler: one message, no chained traceback
         pytest.fail(problem, pytrace=False)
+    failure = None
     try:
         return _snjwt_target.chain(variant)
     except VariantUnavailable as e:
         pytest.skip(str(e))
+    except VariantFailed as e:  # this test and those sharing its variant fail; the others run
+        failure = f"@pytest.mark.snjwt({describe_variant(variant)}): {e}"
+    pytest.fail(failure, pytrace=False)
 
 
 @pytest.fixture
@@ -164,13 +176,20 @@ def snjwt_access_token(snjwt_token: TokenResponse) -> AccessToken:
 
 
 @pytest.fixture
-def snjwt_session(snjwt_instance: InstanceInfo, snjwt_access_token: AccessToken) -> Iterator[InstanceSession]:
+def snjwt_session(request: pytest.FixtureRequest, _snjwt_target: Target, snjwt_instance: InstanceInfo,
+                  snjwt_access_token: AccessToken) -> Iterator[InstanceSession]:
     """A ``requests.Session`` that sends the bearer token and resolves relative paths against the instance:
     ``snjwt_session.get("/api/now/table/incident")``.
+
+    Live, every request has the run's timeouts, and the records a test creates through it
+    (Table API and attachment uploads) are deleted when the test ends, as the mock's
+    per-test restore does.
     """
     from .tokens import InstanceSession
 
-    with InstanceSession(snjwt_instance.url, snjwt_access_token) as session:
+    timeout = request.config.stash[CONFIG_KEY].timeout if snjwt_instance.live else None
+    with InstanceSession(snjwt_instance.url, snjwt_access_token, timeout=timeout,
+                         on_created=_snjwt_target.created_by_test) as session:
         yield session
 
 

@@ -5,6 +5,8 @@ Registered through the ``pytest11`` entry point ``snjwt``; ``-p no:snjwt`` turns
 
 from __future__ import annotations
 
+import signal
+import threading
 from typing import Any
 
 import pytest
@@ -25,7 +27,7 @@ from .fixtures import (  # noqa: F401 (re-exported: pytest collects fixtures fro
     snjwt_session,
     snjwt_token,
 )
-from .stash import CONFIG_KEY, MARKER, TARGET_KEY, VARIANTS_KEY
+from .stash import CONFIG_KEY, MARKER, SUMMARY_KEY, TARGET_KEY, VARIANTS_KEY
 
 MARKER_HELP = (
     "snjwt(**variant): customise the JWT chain for this test: user_field, algorithm (RS/ES/HS 256/384/512), "
@@ -65,11 +67,47 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     resolved = session.config.stash.get(CONFIG_KEY, None)
+    if resolved is not None and resolved.live:
+        _live_start(session.config, resolved)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     worker = hasattr(session.config, "workerinput")  # xdist: the controller speaks for the run
     if resolved is not None and reporter is not None and not worker:  # written even under -q (the header is not)
         for line in resolved.warnings():
             reporter.write_line(line, yellow=True)
+
+
+def _live_start(config: pytest.Config, resolved: _config.SnjwtConfig) -> None:
+    # A CI cancel, `timeout` or a container stop sends SIGTERM: tear down as Ctrl-C does.
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+        config.add_cleanup(lambda: signal.signal(signal.SIGTERM, previous))
+    if hasattr(config, "workerinput"):
+        return  # xdist: the controller ran the preflight for the whole run
+    from mock_instance.client import PreflightError
+
+    from .live import check_instance
+
+    try:
+        check_instance(resolved)
+    except PreflightError as e:
+        raise pytest.UsageError(f"pytest-snjwt: the instance is not ready, nothing was created: {e}") from None
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for line in terminalreporter.config.stash.get(SUMMARY_KEY, []):
+        terminalreporter.write_line(line)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist: keep each worker's live summary for the end of the run."""
+    lines = getattr(node, "workeroutput", {}).get("snjwt_summary")
+    if lines:
+        node.config.stash.setdefault(SUMMARY_KEY, []).extend(lines)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

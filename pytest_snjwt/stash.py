@@ -19,3 +19,5 @@ CONFIG_KEY = pytest.StashKey[SnjwtConfig]()
 TARGET_KEY = pytest.StashKey["Target"]()
 #: The chain variants the collected tests ask for (computed once, after collection).
 VARIANTS_KEY = pytest.StashKey["set[Variant]"]()
+#: Live: the lines that end the run (what was deleted, what is left and how to remove it).
+SUMMARY_KEY = pytest.StashKey["list[str]"]()

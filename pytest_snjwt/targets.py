@@ -4,44 +4,29 @@
   pytest-xdist worker). Every chain variant the collected tests ask for is
   provisioned once, through the Table API, then the state is snapshotted and
   restored before each test.
-- :class:`LiveTarget`: chains are provisioned on a real instance with admin
+- :class:`~.live.LiveTarget`: chains are provisioned on a real instance with admin
   credentials, and everything made is deleted at session end.
-- :class:`ChainFromEnvironment`: a real instance with a pre-provisioned chain
+- :class:`~.live.ChainFromEnvironment`: a real instance with a pre-provisioned chain
   read from the environment; nothing is created.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import secrets
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 import requests
 
-from mock_instance import InstanceServer, Interception, MockInstance, Secret, load_keystore, load_private_key
-from mock_instance.client import Chain, Keystore, Provisioner, TableClient, Variant, default_algorithm, make_keystore
+from mock_instance import InstanceServer, Interception, MockInstance
+from mock_instance.client import Chain, Keystore, Provisioner, ProvisioningError, TableClient, Variant, make_keystore
 
 from .config import SnjwtConfig
+from .live import ChainFromEnvironment, LiveTarget, VariantFailed
+from .tokens import InstanceInfo
 
 #: The mock's admin (``MockInstance``'s defaults).
 MOCK_ADMIN = ("admin", "admin")
-
-
-class VariantUnavailable(Exception):
-    """A pre-provisioned chain cannot serve this variant (the test is skipped)."""
-
-
-@dataclass(frozen=True)
-class InstanceInfo:
-    """What ``snjwt_instance`` gives a test: where the instance is, and the mock if there is one."""
-
-    url: str
-    token_url: str
-    live: bool
-    mock: MockInstance | None
 
 
 class Target(Protocol):
@@ -65,13 +50,20 @@ class Target(Protocol):
 
     def begin_test(self) -> None: ...
 
-    def end_test(self) -> None: ...
+    def created_by_test(self, table: str, sys_id: str) -> None:
+        """A record the test made through a plugin session (live: deleted when the test ends)."""
+
+    def end_test(self) -> list[str]:
+        """After each test; returns problems (records that could not be deleted)."""
 
     def server(self, tls: bool) -> InstanceServer:
         """The mock over a real socket; only the mock has one."""
 
     def close(self) -> list[str]:
         """End the session; returns teardown problems."""
+
+    def summary(self) -> list[str]:
+        """Lines for the end of the run (live: what was deleted, what is left)."""
 
 
 def _admin_session(auth: tuple[str, str], *, trust_env: bool) -> requests.Session:
@@ -110,6 +102,7 @@ class MockTarget:
         self._interception: Interception = self._mock.intercept(self.url)
         self._servers: dict[bool, InstanceServer] = {}
         self._chains: dict[Variant, Chain] = {}
+        self._failed: dict[Variant, str] = {}
         self._base_state = self._mock.snapshot()
         self._admin = _admin_session(MOCK_ADMIN, trust_env=False)
         self._provisioner = Provisioner(TableClient(self._admin, self.url), _run_prefix(worker), _Keystores(keystore),
@@ -132,7 +125,7 @@ class MockTarget:
         A variant first asked for mid-test (``getfixturevalue``) lands here too: the
         test then goes on from the new base state.
         """
-        missing = sorted((v for v in variants if v not in self._chains), key=repr)
+        missing = sorted((v for v in variants if v not in self._chains and v not in self._failed), key=repr)
         if not missing:
             return
         self._mock.restore(self._base_state)
@@ -140,7 +133,10 @@ class MockTarget:
         self._interception.start()
         try:
             for variant in missing:
-                self._chains[variant] = self._provisioner.provision(variant)
+                try:
+                    self._chains[variant] = self._provisioner.provision(variant)
+                except ProvisioningError as e:  # that variant's tests fail; the others run
+                    self._failed[variant] = f"the mock could not provision this chain: {e}"
         finally:
             if not serving:
                 self._interception.stop()
@@ -149,6 +145,8 @@ class MockTarget:
     def chain(self, variant: Variant) -> Chain:
         """The chain for ``variant``, provisioned into the base state if the collection did not see it."""
         self.prepare({variant})
+        if variant in self._failed:
+            raise VariantFailed(self._failed[variant])
         return self._chains[variant]
 
     def begin_test(self) -> None:
@@ -156,8 +154,12 @@ class MockTarget:
         self._mock.restore(self._base_state)
         self._interception.start()
 
-    def end_test(self) -> None:
+    def created_by_test(self, table: str, sys_id: str) -> None:
+        pass  # the next test starts from the restored base state
+
+    def end_test(self) -> list[str]:
         self._interception.stop()
+        return []
 
     def server(self, tls: bool) -> InstanceServer:
         """The mock over a real socket (started once per session)."""
@@ -173,86 +175,8 @@ class MockTarget:
         self.http.close()
         return []
 
-
-class _RealInstance:
-    """What both live modes share: the URL, the token session, no mock and no server."""
-
-    live = True
-    mock = None
-
-    def __init__(self, config: SnjwtConfig) -> None:
-        self.config = config
-        self.url = config.instance
-        self.http = requests.Session()
-        self._chains: dict[Variant, Chain] = {}
-
-    @property
-    def info(self) -> InstanceInfo:
-        return InstanceInfo(self.url, f"{self.url}/oauth_token.do", True, None)
-
-    def prepare(self, variants: set[Variant]) -> None:
-        """Live chains are made when a test first asks (a run that skips tests makes fewer)."""
-
-    def begin_test(self) -> None:
-        pass
-
-    def end_test(self) -> None:
-        pass
-
-    def server(self, tls: bool) -> InstanceServer:
-        raise RuntimeError("the socket server exists only for the mock")
-
-    def close(self) -> list[str]:
-        self.http.close()
+    def summary(self) -> list[str]:
         return []
-
-
-class LiveTarget(_RealInstance):
-    """A real instance, provisioned with admin credentials; every record made is deleted at the end."""
-
-    def __init__(self, config: SnjwtConfig, keystore: Keystore, worker: str | None = None) -> None:
-        super().__init__(config)
-        password = config.admin_password.reveal() if config.admin_password else ""
-        self._admin = _admin_session((config.admin_user or "", password), trust_env=True)
-        self._provisioner = Provisioner(TableClient(self._admin, self.url), _run_prefix(worker), _Keystores(keystore))
-
-    def chain(self, variant: Variant) -> Chain:
-        if variant not in self._chains:
-            self._chains[variant] = self._provisioner.provision(variant)
-        return self._chains[variant]
-
-    def close(self) -> list[str]:
-        problems = self._provisioner.teardown()
-        self._admin.close()
-        return problems + super().close()
-
-
-class ChainFromEnvironment(_RealInstance):
-    """A real instance with a chain someone provisioned: only the default variant exists."""
-
-    def chain(self, variant: Variant) -> Chain:
-        if variant not in self._chains:
-            self._chains[variant] = self._from_environment(variant)
-        return self._chains[variant]
-
-    def _from_environment(self, variant: Variant) -> Chain:
-        config = self.config
-        password = config.key_password.reveal() if config.key_password else None
-        data = Path(config.key_file or "").read_bytes()
-        entry = load_keystore(data, password, None, config.key_alias) if config.key_alias else \
-            load_private_key(data, password)
-        key = entry.private_key
-        algorithm = default_algorithm(key)
-        default = Variant(algorithm=algorithm)
-        # Only the default variant exists; a marker-less test asks for the RS256 placeholder.
-        asks_default = dataclasses.replace(variant, algorithm=algorithm) == default and \
-            variant.algorithm in (Variant().algorithm, algorithm)
-        if not asks_default:
-            raise VariantUnavailable(
-                f"needs a chain variant ({_describe(variant, default)}) that only provisioning can make; "
-                "give SNJWT_ADMIN_USER and SNJWT_ADMIN_PASSWORD to run it live")
-        return Chain(config.client_id or "", config.client_secret or Secret(""), config.kid, config.user or "",
-                     "(pre-provisioned)", algorithm, key, variant=default)
 
 
 def open_target(config: SnjwtConfig, keystore: Keystore, worker: str | None = None) -> Target:
@@ -260,14 +184,8 @@ def open_target(config: SnjwtConfig, keystore: Keystore, worker: str | None = No
     if not config.live:
         return MockTarget(config, keystore, worker)
     if config.provisions:
-        return LiveTarget(config, keystore, worker)
+        return LiveTarget(config, _Keystores(keystore), _run_prefix(worker))
     return ChainFromEnvironment(config)
-
-
-def _describe(variant: Variant, default: Variant) -> str:
-    changed = [f"{f.name}={getattr(variant, f.name)!r}" for f in dataclasses.fields(variant)
-               if getattr(variant, f.name) != getattr(default, f.name)]
-    return ", ".join(changed) or "default"
 
 
 def worker_id() -> str | None:

@@ -7,14 +7,29 @@ is a ``dict`` whose ``repr`` does the same.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
 import requests
 
-from mock_instance.client import Chain, mask_token
+from mock_instance.client import Chain, mask_token, post_token_form
 from mock_instance.client import token_form as _token_form
+
+if TYPE_CHECKING:
+    from mock_instance import MockInstance
+
+
+@dataclass(frozen=True)
+class InstanceInfo:
+    """What ``snjwt_instance`` gives a test: where the instance is, and the mock if there is one."""
+
+    url: str
+    token_url: str
+    live: bool
+    mock: MockInstance | None
 
 
 class AccessToken(str):
@@ -65,8 +80,8 @@ def request_token(token_url: str, chain: Chain, assertion: str, *, reasons: Any 
     the platform writes them only to its system log).
     """
     __tracebackhide__ = True
-    http = session or requests
-    response = http.post(token_url, data=token_form(chain, assertion), headers={"Accept": "application/json"})
+    # Never re-posts the form (client secret, assertion) on a redirect, to any host.
+    response = post_token_form(session or requests.Session(), token_url, token_form(chain, assertion))
     if response.status_code != 200:
         why = ""
         if reasons is not None:
@@ -78,22 +93,49 @@ def request_token(token_url: str, chain: Chain, assertion: str, *, reasons: Any 
     return TokenResponse(response.json())
 
 
+#: Where a POST creates a record: the Table API (its table) and the Attachment API's uploads.
+_CREATING = re.compile(r"/api/now(?:/v[12])?/(?:table/(?P<table>[A-Za-z0-9_]+)|attachment/(?:file|upload))/?$")
+#: Told of each record a session creates: ``(table, sys_id)``.
+CreationHook = Callable[[str, str], None]
+
+
 class InstanceSession(requests.Session):
     """A ``requests.Session`` that sends the bearer token and resolves relative URLs against the instance.
 
     >>> snjwt_session.get("/api/now/table/incident")  # doctest: +SKIP
+
+    ``timeout`` applies to every request that gives none; ``on_created`` hears of every
+    record a POST creates (live mode deletes them when the test ends).
     """
 
-    def __init__(self, base_url: str, access_token: str) -> None:
+    def __init__(self, base_url: str, access_token: str, *, timeout: tuple[float, float] | None = None,
+                 on_created: CreationHook | None = None) -> None:
         super().__init__()
         self.base_url = base_url.rstrip("/") + "/"
         self.headers["Authorization"] = f"Bearer {access_token}"
         self.headers["Accept"] = "application/json"
+        self.timeout = timeout
+        self._on_created = on_created
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         if isinstance(url, bytes):
             url = url.decode()
-        return super().request(method, urljoin(self.base_url, url.lstrip("/")), *args, **kwargs)
+        if self.timeout is not None and kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        response = super().request(method, urljoin(self.base_url, url.lstrip("/")), *args, **kwargs)
+        if self._on_created is not None and response.status_code == 201:
+            self._note_created(response)
+        return response
+
+    def _note_created(self, response: requests.Response) -> None:
+        found = _CREATING.search(response.request.path_url.split("?", 1)[0] if response.request else "")
+        if found is None:
+            return
+        try:
+            sys_id = response.json()["result"]["sys_id"]
+        except (ValueError, KeyError, TypeError):
+            return  # X-no-response-body, or not the platform's shape: nothing to note
+        self._on_created(found.group("table") or "sys_attachment", sys_id)
 
     def __repr__(self) -> str:
         return f"<InstanceSession {self.base_url} Authorization=Bearer ***>"

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..instance import ADMIN_USER_NAME, MockInstance
 from ..platform.settings import Settings, parse_setting
+from . import cleanup
 
 DEFAULT_PORT = 8765
 
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("--kid", default=None, help="the JWT verifier map's kid")
     sign.add_argument("--alg", default=None, help="RS256/384/512 or ES256/384/512 (default: from the key)")
     sign.add_argument("--lifetime", type=int, default=300, help="seconds until exp (default 300)")
+    cleanup.add_parser(commands)
     return parser
 
 
@@ -63,6 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args)
     if args.command == "jwt":
         return sign_jwt(args)
+    if args.command == "cleanup":
+        return cleanup.run(args)
     from .demo import run_demo
 
     return run_demo(as_json=args.json)

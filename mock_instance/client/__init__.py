@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..crypto.jose import JWT_BEARER_GRANT_TYPE, default_algorithm, key_family
 from ..crypto.secret import Secret, mask_token
 from .assertion import DEFAULT_LIFETIME, build_claims, sign, token_form
+from .chain import Chain, Variant
 from .http import (
     PinnedSession,
     PlainHTTPRefused,
@@ -26,7 +27,7 @@ from .http import (
 from .keys import Keystore, load_or_make_keystore, make_keystore
 from .ledger import Ledger, LedgerEntry, default_folder
 from .preflight import PreflightError, check_chain, preflight, reference
-from .provision import Chain, CreationLog, Provisioner, Variant, remove_records
+from .provision import CreationLog, Provisioner, remove_records
 from .table_client import ProvisioningError, TableClient
 
 __all__ = [

@@ -14,23 +14,23 @@ query condition on an unknown column and returns every row (docs/platform.md §2
 
 from __future__ import annotations
 
-import dataclasses
 import secrets
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import requests
 
 from ..crypto.jose import SIGNING_ALGORITHM_CHOICE_OF, key_family
 from ..crypto.secret import Secret
+from .chain import Chain, Variant
 from .keys import Keystore
 from .table_client import ProvisioningError, TableClient
 
-#: (table, field) of the rows the instance makes for a record of ours, found by that reference:
-#: a provider's claims (made by a business rule) and the tokens issued to an app.
+#: (table, field) of the rows that hang off a record of ours, found by that reference: a provider's
+#: claims (made by a business rule), the tokens issued to an app, a user's role links.
 OWNED_CHILDREN = {"jwt_provider": ("jwt_claim_validation", "jwt_provider"),
-                  "oauth_jwt": ("oauth_credential", "peer")}
+                  "oauth_jwt": ("oauth_credential", "peer"),
+                  "sys_user": ("sys_user_has_role", "user")}
 #: What a step of the setup article made: (step number, table, record as the API returned it).
 StepRecorder = Callable[[int, str, Mapping[str, Any]], None]
 
@@ -41,73 +41,6 @@ class CreationLog(Protocol):
     def record(self, table: str, sys_id: str) -> None: ...
 
     def forget(self, table: str, sys_id: str) -> None: ...
-
-
-@dataclass(frozen=True)
-class Variant:
-    """How a chain differs from the default: the keys of ``@pytest.mark.snjwt(...)``."""
-
-    user_field: str = "email"
-    algorithm: str = "RS256"
-    jti_verification: bool = True
-    clock_skew: int | None = None
-    public_client: bool = False
-    access_token_lifespan: int | None = None
-    active: bool = True
-    locked_out: bool = False
-    roles: tuple[str, ...] = ()
-
-    @classmethod
-    def from_marker(cls, kwargs: Mapping[str, Any]) -> Variant:
-        """Validate a marker's keyword arguments; ValueError names what is wrong."""
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(kwargs) - set(known))
-        if unknown:
-            raise ValueError(f"@pytest.mark.snjwt: unknown key(s) {unknown}; known: {sorted(known)}")
-        values = dict(kwargs)
-        if "algorithm" in values:
-            algorithm = str(values["algorithm"]).upper()
-            key_family(algorithm)
-            values["algorithm"] = algorithm
-        if "roles" in values:
-            roles = values["roles"]
-            if isinstance(roles, str) or not all(isinstance(r, str) for r in roles):
-                raise ValueError("@pytest.mark.snjwt: roles must be a list of role names")
-            values["roles"] = tuple(roles)
-        for name in ("jti_verification", "public_client", "active", "locked_out"):
-            if name in values and not isinstance(values[name], bool):
-                raise ValueError(f"@pytest.mark.snjwt: {name} must be True or False")
-        for name in ("clock_skew", "access_token_lifespan"):
-            if name in values and values[name] is not None and (
-                    isinstance(values[name], bool) or not isinstance(values[name], int)):
-                raise ValueError(f"@pytest.mark.snjwt: {name} must be a whole number of seconds")
-        if "user_field" in values and not isinstance(values["user_field"], str):
-            raise ValueError("@pytest.mark.snjwt: user_field must be a sys_user column name")
-        return cls(**values)
-
-
-@dataclass(frozen=True, repr=False)
-class Chain:
-    """A provisioned chain: what a client needs to get a token. Secrets are masked in every repr.
-
-    ``user`` is the ``sub`` value (the user's value in the app's User field);
-    ``key`` signs assertions (a private key, or the shared key for HS*).
-    """
-
-    client_id: str
-    client_secret: Secret
-    kid: str | None
-    user: str
-    user_field: str
-    algorithm: str
-    key: Any = field(compare=False)
-    user_name: str = ""
-    sys_ids: Mapping[str, str] = field(default_factory=dict)
-    variant: Variant = field(default_factory=Variant)
-
-    def __repr__(self) -> str:
-        return (f"Chain(client_id={self.client_id!r}, kid={self.kid!r}, user={self.user!r}, "
-                f"user_field={self.user_field!r}, algorithm={self.algorithm!r}, client_secret=***, key=***)")
 
 
 class Provisioner:

@@ -118,7 +118,11 @@ def load_keystore(data: bytes, store_password: str | None, key_password: str | N
     """
     kind = keystore_kind(data)
     if kind == "pkcs12":
-        return _load_pkcs12(data, store_password)
+        entry = _load_pkcs12(data, store_password)
+        if alias is not None and entry.alias != alias:
+            # cryptography reads one key entry of a PKCS12 store (keytool writes one per store by default).
+            raise KeyMaterialError(f"the PKCS12 keystore has no key {alias!r}; it has {[entry.alias]}")
+        return entry
     return _load_jks(data, store_password, key_password, alias)
 
 

@@ -77,6 +77,18 @@ class PasswordHash(Secret):
         return f"PasswordHash({MASK!r})"
 
 
+class SecretBytes(bytes):
+    """Bytes a client needs in clear (a private key PEM for a JWT library), masked in every printable form."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"SecretBytes({MASK!r})"
+
+    def __str__(self) -> str:
+        return MASK
+
+
 def mask_token(token: str, keep: int = 6) -> str:
     """Shorten a token for display: its first ``keep`` characters and an ellipsis."""
     return token[:keep] + "…" if len(token) > keep else MASK

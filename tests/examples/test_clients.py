@@ -11,9 +11,8 @@ import pytest
 import requests
 
 from mock_instance import InstanceServer, MockInstance
-from mock_instance.client import Chain, Keystore
-from pytest_snjwt.targets import InstanceInfo
-from pytest_snjwt.tokens import InstanceSession
+from mock_instance.client import Chain
+from pytest_snjwt.tokens import InstanceInfo, InstanceSession
 
 from .conftest import load_example
 
@@ -68,11 +67,10 @@ def test_pysnc_resends_the_same_jwt_which_jti_verification_refuses(
 
 # -- authlib ------------------------------------------------------------------------
 
-def test_authlib_assertion_session(snjwt_mock: MockInstance, snjwt_instance: InstanceInfo, snjwt_chain: Chain,
-                                   snjwt_keystore: Keystore, incident: str) -> None:
+def test_authlib_assertion_session(snjwt_mock: MockInstance, snjwt_instance: InstanceInfo, snjwt_chain: Chain, incident: str) -> None:
     example = load_example("clients/authlib_requests.py")
     session = example.servicenow_session(snjwt_instance.url, snjwt_chain.client_id,
-                                         snjwt_chain.client_secret.reveal(), snjwt_keystore.private_key_pem,
+                                         snjwt_chain.client_secret.reveal(), snjwt_chain.private_key_pem,
                                          snjwt_chain.kid, snjwt_chain.user)
     response = session.get(f"{snjwt_instance.url}/api/now/table/incident")
     assert [r["number"] for r in response.json()["result"]] == [incident]
@@ -84,14 +82,14 @@ def test_authlib_assertion_session(snjwt_mock: MockInstance, snjwt_instance: Ins
 
 
 def test_authlib_without_the_adjustments_is_refused(snjwt_mock: MockInstance, snjwt_instance: InstanceInfo,
-                                                    snjwt_chain: Chain, snjwt_keystore: Keystore) -> None:
+                                                    snjwt_chain: Chain) -> None:
     from authlib.integrations.requests_client import AssertionSession
     from authlib.oauth2 import OAuth2Error
     from joserfc.jwk import RSAKey
 
     plain = AssertionSession(token_endpoint=snjwt_instance.token_url, issuer=snjwt_chain.client_id,
                              subject=snjwt_chain.user, client_id=snjwt_chain.client_id,
-                             key=RSAKey.import_key(snjwt_keystore.private_key_pem),
+                             key=RSAKey.import_key(snjwt_chain.private_key_pem),
                              header={"alg": "RS256", "kid": snjwt_chain.kid})
     with pytest.raises(OAuth2Error):
         plain.refresh_token()
@@ -99,11 +97,10 @@ def test_authlib_without_the_adjustments_is_refused(snjwt_mock: MockInstance, sn
 
 
 @pytest.mark.filterwarnings("ignore:The httpx module is deprecated; please use httpx2 instead")
-def test_authlib_httpx_client_over_a_real_socket(snjwt_server: InstanceServer, snjwt_chain: Chain,
-                                                 snjwt_keystore: Keystore, incident: str) -> None:
+def test_authlib_httpx_client_over_a_real_socket(snjwt_server: InstanceServer, snjwt_chain: Chain, incident: str) -> None:
     example = load_example("clients/authlib_httpx.py")
     client = example.servicenow_client(snjwt_server.url, snjwt_chain.client_id, snjwt_chain.client_secret.reveal(),
-                                       snjwt_keystore.private_key_pem, snjwt_chain.kid, snjwt_chain.user,
+                                       snjwt_chain.private_key_pem, snjwt_chain.kid, snjwt_chain.user,
                                        verify=ssl.create_default_context(cafile=snjwt_server.ca_file))
     with client:
         response = client.get(f"{snjwt_server.url}/api/now/table/incident")
@@ -112,11 +109,10 @@ def test_authlib_httpx_client_over_a_real_socket(snjwt_server: InstanceServer, s
 
 # -- requests-oauthlib ----------------------------------------------------------------
 
-def test_requests_oauthlib_service_application(snjwt_instance: InstanceInfo, snjwt_chain: Chain,
-                                               snjwt_keystore: Keystore, incident: str) -> None:
+def test_requests_oauthlib_service_application(snjwt_instance: InstanceInfo, snjwt_chain: Chain, incident: str) -> None:
     example = load_example("clients/oauthlib_service.py")
     session = example.servicenow_session(snjwt_instance.url, snjwt_chain.client_id,
-                                         snjwt_chain.client_secret.reveal(), snjwt_keystore.private_key_pem,
+                                         snjwt_chain.client_secret.reveal(), snjwt_chain.private_key_pem,
                                          snjwt_chain.user)
     assert session.token["token_type"] == "Bearer"
     response = session.get(f"{snjwt_instance.url}/api/now/table/incident")
@@ -124,11 +120,11 @@ def test_requests_oauthlib_service_application(snjwt_instance: InstanceInfo, snj
 
 
 def test_requests_oauthlib_default_basic_auth_is_refused(snjwt_mock: MockInstance, snjwt_instance: InstanceInfo,
-                                                        snjwt_chain: Chain, snjwt_keystore: Keystore) -> None:
+                                                        snjwt_chain: Chain) -> None:
     from oauthlib.oauth2 import OAuth2Error, ServiceApplicationClient
     from requests_oauthlib import OAuth2Session
 
-    client = ServiceApplicationClient(snjwt_chain.client_id, private_key=snjwt_keystore.private_key_pem,
+    client = ServiceApplicationClient(snjwt_chain.client_id, private_key=snjwt_chain.private_key_pem,
                                       subject=snjwt_chain.user, issuer=snjwt_chain.client_id,
                                       audience=snjwt_chain.client_id)
     with pytest.raises(OAuth2Error):
@@ -139,11 +135,11 @@ def test_requests_oauthlib_default_basic_auth_is_refused(snjwt_mock: MockInstanc
 
 # -- httpx and curl over the real server ------------------------------------------------
 
-def test_httpx_over_a_real_socket(snjwt_server: InstanceServer, snjwt_chain: Chain, snjwt_keystore: Keystore,
+def test_httpx_over_a_real_socket(snjwt_server: InstanceServer, snjwt_chain: Chain,
                                   incident: str) -> None:
     example = load_example("clients/httpx_token.py")
     token = example.access_token(snjwt_server.url, snjwt_chain.client_id, snjwt_chain.client_secret.reveal(),
-                                 snjwt_keystore.private_key_pem, snjwt_chain.kid, snjwt_chain.user,
+                                 snjwt_chain.private_key_pem, snjwt_chain.kid, snjwt_chain.user,
                                  verify=ssl.create_default_context(cafile=snjwt_server.ca_file))
     assert read_incidents(snjwt_server.url, token, snjwt_server.ca_file) == [incident]
 
