@@ -13,6 +13,7 @@ from typing import Any
 from ..tables.clock import Clock
 from ..tables.store import Snapshot, Store
 from .definitions import GENERATED_WHEN_BLANK, PLATFORM_TABLES, seed
+from .faults import FaultBoard
 from .refusals import SYSLOG_SOURCE, Refusal, RefusalLog
 from .rules import platform_rules
 from .settings import Settings
@@ -42,6 +43,8 @@ class Platform:
         for table in PLATFORM_TABLES:
             self.store.register(table)
         self.refusals = RefusalLog(self.store)
+        #: Faults a test injected (mock-only), and those served.
+        self.faults = FaultBoard()
         self.jtis: JtiMemory = {}
         #: Instance time of the last cleanup job (docs/platform.md §4 step 11, §5).
         self.last_cleanup = 0.0
@@ -62,11 +65,12 @@ class Platform:
             return InstanceState(self.store.snapshot(), dict(self.jtis), self.last_cleanup, self.settings)
 
     def restore(self, state: InstanceState) -> None:
-        """Return to a snapshot; the clock follows real time again and refusals are cleared."""
+        """Return to a snapshot; the clock follows real time again, refusals and faults are cleared."""
         with self.store.lock:
             self.store.restore(state.store)
             self.jtis = dict(state.jtis)
             self.last_cleanup = state.last_cleanup
             self.settings = state.settings
         self.refusals.clear()
+        self.faults.reset()
         self.clock.reset()
