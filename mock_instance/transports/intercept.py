@@ -18,7 +18,7 @@ from http.client import RemoteDisconnected
 from types import TracebackType
 from typing import Any
 from unittest import mock
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 import responses
@@ -58,7 +58,8 @@ def claimed_by(theirs: responses.RequestsMock, request: requests.PreparedRequest
     """Whether ``theirs`` has a registration for this request, asked without counting a call."""
     probe = request.copy()
     # What responses sets on a request before matching it (its matchers read them).
-    probe.params = theirs._parse_request_params(probe.path_url)  # type: ignore[attr-defined]
+    query = parse_qs(urlsplit(probe.path_url).query, keep_blank_values=True)
+    probe.params = {k: v[0] if len(v) == 1 else v for k, v in query.items()}  # type: ignore[attr-defined]
     probe.req_kwargs = kwargs  # type: ignore[attr-defined]
     return any(registered.matches(probe)[0] for registered in theirs.registered())
 
