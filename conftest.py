@@ -72,3 +72,31 @@ def rsa_keystore() -> Keystore:
 def ec_keystore() -> Keystore:
     """A P-256 key pair and certificate."""
     return make_keystore(alias="ecclient", algorithm="ES256")
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Fails any DNS look-up or socket connect during the test: in-process means no socket.
+
+    Yields the attempts (each also raised as ``OSError`` where it happened); the test fails if any.
+    """
+    import socket
+
+    attempts: list[str] = []
+
+    def refuse(what: str) -> object:
+        def refused(*args: object, **kwargs: object) -> None:
+            attempts.append(f"{what}{args[1:] if what.startswith('socket.') else args}")
+            raise OSError(f"no network in this test: {what}")
+        return refused
+
+    monkeypatch.setattr(socket.socket, "connect", refuse("socket.connect"))
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse("socket.connect_ex"))
+    monkeypatch.setattr(socket, "getaddrinfo", refuse("getaddrinfo"))
+    monkeypatch.setattr(socket, "create_connection", refuse("create_connection"))
+    yield attempts
+    assert attempts == [], f"the test opened a network connection: {attempts}"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """The backend of ``@pytest.mark.anyio`` tests (anyio's pytest plugin): asyncio; trio is no dependency."""
+    return "asyncio"

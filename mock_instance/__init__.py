@@ -20,6 +20,9 @@ _EXPORTS: dict[str, str] = {
     "ADMIN_SYS_ID": "platform.definitions",
     "ADMIN_USER_NAME": "platform.definitions",
     "Clock": "tables.clock",
+    "FAULT_KINDS": "platform.faults",
+    "Fault": "platform.faults",
+    "FaultRecord": "platform.faults",
     "Field": "tables.fields",
     "GlideJWTError": "platform.glide_jwt",
     "InstanceServer": "transports.server",
@@ -76,6 +79,7 @@ if TYPE_CHECKING:
     from .crypto.secret import Secret
     from .instance import MockInstance
     from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
+    from .platform.faults import FAULT_KINDS, Fault, FaultRecord
     from .platform.glide_jwt import GlideJWTError
     from .platform.refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
     from .platform.settings import Settings, parse_setting

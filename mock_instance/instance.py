@@ -14,6 +14,7 @@ from .crypto.secret import Secret
 from .oauth.tokens import TokenService
 from .platform.attachments import attach
 from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
+from .platform.faults import Fault, FaultRecord, make_fault
 from .platform.glide_jwt import generate_jwt
 from .platform.refusals import RefusalRecord
 from .platform.settings import Settings
@@ -112,7 +113,7 @@ class MockInstance:
         return self.platform.snapshot()
 
     def restore(self, state: InstanceState) -> None:
-        """Return to a snapshot; the clock follows real time again and refusals are cleared."""
+        """Return to a snapshot; the clock follows real time again, refusals and faults are cleared."""
         self.platform.restore(state)
 
     def reset(self) -> None:
@@ -182,6 +183,35 @@ class MockInstance:
         """``sn_auth.GlideJWTAPI().generateJWT(provider, header, payload)`` (docs/platform.md §6)."""
         return generate_jwt(self.platform, provider_sys_id, header, payload)
 
+    # -- faults (mock-only) ------------------------------------------------
+
+    def inject_fault(self, kind: str, *, path: str | None = None, count: int | None = 1,
+                     seconds: float | None = None, retry_after: int | None = None,
+                     limit: int | None = None) -> Fault:
+        """Arm a fault for the next ``count`` requests whose path matches the glob ``path`` (None: until cleared).
+
+        ``kind``: ``rate_limited`` (the platform's 429; ``retry_after``, ``limit``),
+        ``unavailable`` (503 maintenance page; ``retry_after``), ``token_refused``
+        (the token endpoint's 401), ``delay`` (``seconds``), ``drop`` (no answer).
+        E.g. ``inject_fault("rate_limited", path="/api/now/table/*", retry_after=0)``.
+        """
+        fault = make_fault(kind, path=path, count=count, seconds=seconds, retry_after=retry_after, limit=limit)
+        return self.platform.faults.arm(fault)
+
+    @property
+    def faults(self) -> list[Fault]:
+        """The faults still armed, first armed first."""
+        return self.platform.faults.armed()
+
+    @property
+    def faults_served(self) -> list[FaultRecord]:
+        """Recent faults served (kind, method, path, instance time), oldest first."""
+        return self.platform.faults.served()
+
+    def clear_faults(self) -> None:
+        """Disarm every fault (:attr:`faults_served` keeps what was served)."""
+        self.platform.faults.clear()
+
     @property
     def errors(self) -> list[BaseException]:
         """Exceptions that escaped a request handler (each answered 500): always a mock bug."""
@@ -190,7 +220,7 @@ class MockInstance:
     # -- transports ---------------------------------------------------------
 
     def intercept(self, base_url: str = "https://snjwt.test") -> Interception:
-        """Serve ``base_url`` to ``requests`` in-process, without a socket (a context manager)."""
+        """Serve ``base_url`` to ``requests`` and httpx in-process, without a socket (a context manager)."""
         return Interception(self, base_url)
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, *, tls: bool = False) -> InstanceServer:

@@ -15,6 +15,8 @@ import pytest
 from .stash import CONFIG_KEY, MARKER, SUMMARY_KEY, TARGET_KEY, VARIANTS_KEY
 
 if TYPE_CHECKING:
+    import httpx
+
     from mock_instance import InstanceServer, MockInstance
     from mock_instance.client import Chain, Keystore
 
@@ -85,7 +87,8 @@ def snjwt_mock(snjwt_instance: InstanceInfo) -> MockInstance:
     """The :class:`mock_instance.MockInstance`, for mock-only controls: clock, settings, refusal reasons.
 
     Skipped under ``--snjwt-live``. Example: ``snjwt_mock.clock.advance(3600)``,
-    ``snjwt_mock.configure(accept_pysnc_header=True)``, ``snjwt_mock.refusals``.
+    ``snjwt_mock.configure(accept_pysnc_header=True)``, ``snjwt_mock.refusals``,
+    ``snjwt_mock.inject_fault("rate_limited", retry_after=0)``.
     """
     if snjwt_instance.mock is None:
         pytest.skip("needs the mock instance (mock-only controls); skipped under --snjwt-live")
@@ -191,6 +194,45 @@ def snjwt_session(request: pytest.FixtureRequest, _snjwt_target: Target, snjwt_i
     with InstanceSession(snjwt_instance.url, snjwt_access_token, timeout=timeout,
                          on_created=_snjwt_target.created_by_test) as session:
         yield session
+
+
+def _httpx(fixture: str) -> Any:
+    try:
+        import httpx
+    except ImportError:
+        pytest.fail(f"{fixture} needs httpx: pip install httpx", pytrace=False)
+    return httpx
+
+
+@pytest.fixture
+def snjwt_httpx_client(snjwt_instance: InstanceInfo, snjwt_access_token: AccessToken) -> Iterator[httpx.Client]:
+    """An ``httpx.Client`` that sends the bearer token, its ``base_url`` the instance:
+    ``snjwt_httpx_client.get("/api/now/table/incident")``. Served in-process in mock mode. Needs httpx.
+    """
+    httpx = _httpx("snjwt_httpx_client")
+    headers = {"Authorization": f"Bearer {snjwt_access_token}", "Accept": "application/json"}
+    with httpx.Client(base_url=snjwt_instance.url, headers=headers) as client:
+        yield client
+
+
+@pytest.fixture
+def snjwt_async_client(snjwt_instance: InstanceInfo,
+                       snjwt_access_token: AccessToken) -> Iterator[httpx.AsyncClient]:
+    """An ``httpx.AsyncClient`` that sends the bearer token, its ``base_url`` the instance:
+    ``await snjwt_async_client.get("/api/now/table/incident")``. Served in-process in mock mode.
+    A plain fixture, so any async test runner (anyio, pytest-asyncio) can use it. Needs httpx.
+    """
+    import asyncio
+
+    httpx = _httpx("snjwt_async_client")
+    headers = {"Authorization": f"Bearer {snjwt_access_token}", "Accept": "application/json"}
+    client = httpx.AsyncClient(base_url=snjwt_instance.url, headers=headers)
+    yield client
+    if not client.is_closed:
+        try:
+            asyncio.run(client.aclose())
+        except RuntimeError:
+            pass  # live connections belong to the test's event loop, closed with it; in-process there are none
 
 
 @pytest.fixture

@@ -18,7 +18,9 @@ from .fixtures import (  # noqa: F401 (re-exported: pytest collects fixtures fro
     _snjwt_target,
     snjwt_access_token,
     snjwt_assertion,
+    snjwt_async_client,
     snjwt_chain,
+    snjwt_httpx_client,
     snjwt_instance,
     snjwt_jwt,
     snjwt_keystore,
@@ -27,11 +29,16 @@ from .fixtures import (  # noqa: F401 (re-exported: pytest collects fixtures fro
     snjwt_session,
     snjwt_token,
 )
-from .stash import CONFIG_KEY, MARKER, SUMMARY_KEY, TARGET_KEY, VARIANTS_KEY
+from .stash import CONFIG_KEY, FAULT_MARKER, MARKER, SUMMARY_KEY, TARGET_KEY, VARIANTS_KEY
 
 MARKER_HELP = (
     "snjwt(**variant): customise the JWT chain for this test: user_field, algorithm (RS/ES/HS 256/384/512), "
     "jti_verification, clock_skew, public_client, access_token_lifespan, and the user's active, locked_out, roles"
+)
+
+FAULT_MARKER_HELP = (
+    "snjwt_fault(kind, path=None, count=1, seconds=None, retry_after=None, limit=None): arm a fault on the mock "
+    "when the test body starts: rate_limited (429), unavailable (503), token_refused (401), delay, drop"
 )
 
 
@@ -56,6 +63,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
+    config.addinivalue_line("markers", FAULT_MARKER_HELP)
     try:
         config.stash[CONFIG_KEY] = _config.from_pytest(config)
     except _config.ConfigError as e:
@@ -126,6 +134,28 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         except ValueError:
             continue  # reported by the test itself, when its chain is asked for
     session.config.stash[VARIANTS_KEY] = variants
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """Arm the test's ``snjwt_fault`` markers after its fixtures are set up, so the faults meet its body."""
+    markers = list(item.iter_markers(FAULT_MARKER))
+    if not markers:
+        return
+    target = item.config.stash.get(TARGET_KEY, None)
+    if target is None or "snjwt_instance" not in getattr(item, "fixturenames", ()):
+        pytest.fail("@pytest.mark.snjwt_fault needs the mock: use a snjwt_* fixture such as snjwt_mock", pytrace=False)
+    if target.mock is None:
+        pytest.skip("@pytest.mark.snjwt_fault injects faults into the mock; skipped under --snjwt-live")
+    problem = None
+    for marker in reversed(markers):  # closest first: arm them in the order they are written
+        try:
+            target.mock.inject_fault(*marker.args, **marker.kwargs)
+        except (TypeError, ValueError) as e:
+            problem = f"@pytest.mark.snjwt_fault: {e}"
+            break
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     pass
 
 MARKER = "snjwt"
+#: Arms a fault on the mock for the test body (``@pytest.mark.snjwt_fault("rate_limited")``).
+FAULT_MARKER = "snjwt_fault"
 #: The resolved options, ini keys and environment.
 CONFIG_KEY = pytest.StashKey[SnjwtConfig]()
 #: The session's instance (set by the session fixture, read by the report hook).

@@ -160,6 +160,13 @@ def test_examples_pass_as_a_user_would_run_them(pytester: pytest.Pytester) -> No
     result.assert_outcomes(passed=4)
 
 
+def test_toolbox_examples_pass_as_a_user_would_run_them(pytester: pytest.Pytester) -> None:
+    for name in ("test_own_mocks.py", "test_faults.py"):
+        pytester.makepyfile(**{name[:-3]: (ROOT / "examples" / name).read_text()})
+    result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers")
+    result.assert_outcomes(passed=5)
+
+
 def test_mock_in_python_example_runs() -> None:
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "mock_in_python.py")], capture_output=True,
                             text=True, timeout=120)

@@ -29,6 +29,7 @@ RECENT_REFUSALS = 200
 #: Every reason code a refusal can carry, with what it means. Public interface:
 #: the README's troubleshooting table is built from the same list.
 REASONS: dict[str, str] = {
+    "fault_injected": "a test injected this refusal (MockInstance.inject_fault('token_refused'); mock-only)",
     "request_too_large": "the body is over the REST body limit (10 MB)",
     "request_not_form": "the body is not application/x-www-form-urlencoded (a JSON body fails on the platform)",
     "parameter_repeated": "a form parameter was sent more than once (RFC 6749 §3.2, §5.2: an invalid request)",
@@ -75,6 +76,7 @@ REASONS: dict[str, str] = {
 
 #: Why a Bearer token was refused on the Table or Attachment API (no syslog row).
 ACCESS_TOKEN_REASONS: dict[str, str] = {
+    "fault_injected": "a test injected this refusal (MockInstance.inject_fault('token_refused'); mock-only)",
     "access_token_unknown": "no oauth_credential has this access token (never issued, or cleaned up)",
     "access_token_expired": "the access token is past its expiry, or was revoked",
     "access_token_app_inactive": "the token's application registry is inactive or gone",

@@ -13,6 +13,7 @@ from typing import Any
 from ..tables.clock import Clock
 from ..tables.store import Snapshot, Store
 from .definitions import GENERATED_WHEN_BLANK, PLATFORM_TABLES, seed
+from .faults import FaultBoard
 from .refusals import SYSLOG_SOURCE, Refusal, RefusalLog
 from .rules import platform_rules
 from .settings import Settings
@@ -43,6 +44,8 @@ class Platform:
         for table in PLATFORM_TABLES:
             self.store.register(table)
         self.refusals = RefusalLog(self.store)
+        #: Faults a test injected (mock-only), and those served.
+        self.faults = FaultBoard()
         self.jtis: JtiMemory = {}
         #: Per app, the latest exp among its forgotten jtis: an assertion expiring no later is refused.
         self.forgotten_jtis: dict[str, float] = {}
@@ -85,7 +88,7 @@ class Platform:
                                  self.settings)
 
     def restore(self, state: InstanceState) -> None:
-        """Return to a snapshot; the clock follows real time again and refusals are cleared."""
+        """Return to a snapshot; the clock follows real time again, refusals and faults are cleared."""
         with self.store.lock:
             self.store.restore(state.store)
             self.jtis = dict(state.jtis)
@@ -93,4 +96,5 @@ class Platform:
             self.last_cleanup = state.last_cleanup
             self.settings = state.settings
         self.refusals.clear()
+        self.faults.reset()
         self.clock.reset()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import socket
 import ssl
 import tempfile
 import threading
@@ -18,6 +19,7 @@ from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
+from ..platform.faults import DROP_KEY
 from .crashes import HasApp, ServerCrashed, raise_crashes
 from .tls import write_self_signed
 
@@ -36,6 +38,21 @@ class _Handler(WSGIRequestHandler):
 
     def log_error(self, format: str, *args: Any) -> None:
         log.debug("connection %s: " + format, self.client_address, *args)
+
+    def make_environ(self) -> Any:
+        environ = super().make_environ()
+        environ[DROP_KEY] = self._drop
+        return environ
+
+    def _drop(self) -> None:
+        """An injected ``drop`` fault: close the connection without a byte of answer."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # the client left first
+        # werkzeug treats a ConnectionError from the app as a dropped connection: nothing is written.
+        raise ConnectionAbortedError("dropped (an injected fault)")
 
 
 class _Server(ThreadedWSGIServer):

@@ -24,7 +24,7 @@ from ..platform.refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
 from ..platform.state import Platform
 from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
-from . import attachment_api, table_api
+from . import attachment_api, faults, table_api
 from .auth import authenticate
 from .request import InstanceRequest, read_body, read_form, read_json_object
 
@@ -58,6 +58,7 @@ def _rules() -> list[Rule]:
         Rule("/oauth_revoke_token.do", endpoint="revoke", methods=["GET", "POST"]),
         Rule(f"{MOCK_PREFIX}/generate_jwt", endpoint="mock_generate_jwt", methods=["POST"]),
         Rule(f"{MOCK_PREFIX}/refusals", endpoint="mock_refusals", methods=["GET"]),
+        Rule(f"{MOCK_PREFIX}/faults", endpoint="mock_faults", methods=["GET", "POST", "DELETE"]),
     ]
 
 
@@ -83,7 +84,11 @@ class InstanceApp:
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         request = InstanceRequest(environ)
-        response = self.dispatch_request(request)
+        # An injected fault answers first (outside dispatch: a dropped connection is no crash);
+        # the mock's own endpoints never fail, so a test can always clear its faults.
+        response = None if request.path.startswith(MOCK_PREFIX) else faults.serve_fault(self.platform, request)
+        if response is None:
+            response = self.dispatch_request(request)
         return response(environ, start_response)
 
     def dispatch_request(self, request: Request) -> Response:
@@ -216,6 +221,15 @@ class InstanceApp:
             {"code": r.code, "sentence": r.sentence, "source": r.source, "at": r.at}
             for r in self.platform.refusals.recent()
         ]})
+
+    def on_mock_faults(self, request: Request) -> Response:
+        """Injected faults: GET lists, POST arms one, DELETE disarms all (not a platform endpoint)."""
+        self._require_admin(request)
+        if request.method == "POST":
+            return faults.add_fault(self.platform, request)
+        if request.method == "DELETE":
+            return faults.clear_faults(self.platform)
+        return faults.list_faults(self.platform)
 
 
 def _json_arg(value: Any) -> Any:

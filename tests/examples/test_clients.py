@@ -107,6 +107,74 @@ def test_authlib_httpx_client_over_a_real_socket(snjwt_server: InstanceServer, s
     assert [r["number"] for r in response.json()["result"]] == [incident]
 
 
+@pytest.mark.filterwarnings("ignore:The httpx module is deprecated; please use httpx2 instead")
+def test_authlib_httpx_client_in_process(snjwt_mock: MockInstance, snjwt_instance: InstanceInfo, snjwt_chain: Chain, incident: str, no_network: list[str]) -> None:
+    example = load_example("clients/authlib_httpx.py")
+    client = example.servicenow_client(snjwt_instance.url, snjwt_chain.client_id, snjwt_chain.client_secret.reveal(),
+                                       snjwt_chain.private_key_pem, snjwt_chain.kid, snjwt_chain.user)
+    with client:
+        response = client.get(f"{snjwt_instance.url}/api/now/table/incident")
+        assert [r["number"] for r in response.json()["result"]] == [incident]
+        first = client.token["access_token"]
+        client.refresh_token()  # a new assertion (new jti): accepted
+        assert client.token["access_token"] != first
+    assert snjwt_mock.refusals == []
+
+
+@pytest.mark.anyio
+@pytest.mark.filterwarnings("ignore:The httpx module is deprecated; please use httpx2 instead")
+async def test_authlib_async_httpx_client_in_process(snjwt_mock: MockInstance, snjwt_instance: InstanceInfo,
+                                                     snjwt_chain: Chain, incident: str,
+                                                     no_network: list[str]) -> None:
+    example = load_example("clients/authlib_httpx_async.py")
+    client = example.servicenow_async_client(snjwt_instance.url, snjwt_chain.client_id,
+                                             snjwt_chain.client_secret.reveal(), snjwt_chain.private_key_pem,
+                                             snjwt_chain.kid, snjwt_chain.user)
+    async with client:
+        response = await client.get(f"{snjwt_instance.url}/api/now/table/incident")
+    assert [r["number"] for r in response.json()["result"]] == [incident]
+    assert snjwt_mock.refusals == []
+
+
+@pytest.mark.anyio
+async def test_pysnc_async_client_in_process(snjwt_mock: MockInstance, snjwt_instance: InstanceInfo,
+                                             snjwt_chain: Chain, snjwt_assertion: Callable[..., str], incident: str,
+                                             no_network: list[str]) -> None:
+    pytest.importorskip("pysnc.asyncio", reason="PySNC's async client needs pysnc >= 1.2 with httpx")
+    snjwt_mock.configure(accept_pysnc_header=True)
+    example = load_example("clients/pysnc_async.py")
+    numbers = await example.incident_numbers(snjwt_instance.url, snjwt_chain.client_id,
+                                             snjwt_chain.client_secret.reveal(), snjwt_assertion())
+    assert numbers == [incident]
+
+
+def test_plain_httpx_in_process(snjwt_instance: InstanceInfo, snjwt_chain: Chain,
+                                incident: str, no_network: list[str]) -> None:
+    example = load_example("clients/httpx_token.py")
+    token = example.access_token(snjwt_instance.url, snjwt_chain.client_id, snjwt_chain.client_secret.reveal(),
+                                 snjwt_chain.private_key_pem, snjwt_chain.kid, snjwt_chain.user)
+    import httpx
+
+    response = httpx.get(f"{snjwt_instance.url}/api/now/table/incident", headers={"Authorization": f"Bearer {token}"})
+    assert [r["number"] for r in response.json()["result"]] == [incident]
+
+
+@pytest.mark.anyio
+async def test_plain_httpx_async_in_process(snjwt_instance: InstanceInfo, snjwt_chain: Chain,
+                                            snjwt_assertion: Callable[..., str], incident: str,
+                                            no_network: list[str]) -> None:
+    import httpx
+
+    from pytest_snjwt.tokens import token_form
+
+    async with httpx.AsyncClient(base_url=snjwt_instance.url) as client:
+        token = await client.post("/oauth_token.do", data=token_form(snjwt_chain, snjwt_assertion()))
+        assert token.status_code == 200
+        response = await client.get("/api/now/table/incident",
+                                    headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+    assert [r["number"] for r in response.json()["result"]] == [incident]
+
+
 # -- requests-oauthlib ----------------------------------------------------------------
 
 def test_requests_oauthlib_service_application(snjwt_instance: InstanceInfo, snjwt_chain: Chain, incident: str) -> None:
@@ -133,7 +201,7 @@ def test_requests_oauthlib_default_basic_auth_is_refused(snjwt_mock: MockInstanc
     assert snjwt_mock.refusals[-1].code == "client_auth_basic_refused"
 
 
-# -- httpx and curl over the real server ------------------------------------------------
+# -- httpx and curl over the real server (httpx is served in-process too: see above) ------------------------------------------------
 
 def test_httpx_over_a_real_socket(snjwt_server: InstanceServer, snjwt_chain: Chain,
                                   incident: str) -> None:
