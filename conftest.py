@@ -100,3 +100,9 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 def anyio_backend() -> str:
     """The backend of ``@pytest.mark.anyio`` tests (anyio's pytest plugin): asyncio; trio is no dependency."""
     return "asyncio"
+
+
+@pytest.fixture(autouse=True)
+def _ledgers_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live runs write their ledgers here, never into the user's own state folder."""
+    monkeypatch.setenv("SNJWT_STATE_DIR", str(tmp_path_factory.mktemp("snjwt-state")))

@@ -7,6 +7,7 @@ is a ``dict`` whose ``repr`` does the same.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -128,14 +129,21 @@ class InstanceSession(requests.Session):
         return response
 
     def _note_created(self, response: requests.Response) -> None:
-        found = _CREATING.search(response.request.path_url.split("?", 1)[0] if response.request else "")
-        if found is None:
-            return
-        try:
-            sys_id = response.json()["result"]["sys_id"]
-        except (ValueError, KeyError, TypeError):
-            return  # X-no-response-body, or not the platform's shape: nothing to note
-        self._on_created(found.group("table") or "sys_attachment", sys_id)
+        created = created_record(response.request.path_url if response.request else "", response.content)
+        if created is not None and self._on_created is not None:
+            self._on_created(*created)
+
+
+def created_record(path: str, body: bytes) -> tuple[str, str] | None:
+    """``(table, sys_id)`` of the record a 201 answer to a POST on ``path`` created, if it is one."""
+    found = _CREATING.search(path.split("?", 1)[0])
+    if found is None:
+        return None
+    try:
+        sys_id = json.loads(body)["result"]["sys_id"]
+    except (ValueError, KeyError, TypeError):
+        return None  # X-no-response-body, or not the platform's shape: nothing to note
+    return (found.group("table") or "sys_attachment", sys_id) if isinstance(sys_id, str) else None
 
     def __repr__(self) -> str:
         return f"<InstanceSession {self.base_url} Authorization=Bearer ***>"

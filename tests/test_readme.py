@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from mock_instance import ACCESS_TOKEN_REASONS, REASONS, Settings
-from mock_instance.client import Provisioner, TableClient, Variant, make_keystore
+from mock_instance.client import Ledger, Provisioner, TableClient, Variant, make_keystore
 from tests.helpers import serving, start_serve, url_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +75,7 @@ def run_block(code: str, cwd: Path, replacements: dict[str, str], timeout: int =
         assert old in code, old
         code = code.replace(old, new)
     code = code.replace("pytest ", f"{sys.executable} -m pytest -p no:cacheprovider ")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SNJWT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SNJWT_") or k == "SNJWT_STATE_DIR"}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return subprocess.run(["bash", "-e", "-c", code], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=timeout)
@@ -111,8 +111,34 @@ def test_live_mode_with_a_preprovisioned_chain(first_test: Path) -> None:
         assert "1 passed" in result.stdout and "pre-provisioned chain" in result.stdout
 
 
+def test_cleanup_block(first_test: Path) -> None:
+    with serving() as (url, _):
+        session = requests.Session()
+        session.auth = ("admin", "admin")
+        client = TableClient(session, url)
+        # A run killed before its teardown: its records and its ledger are left.
+        ledger = Ledger.open(url, "snjwt-00aa11-")
+        Provisioner(client, "snjwt-00aa11-", lambda alg: make_keystore(), log=ledger).provision(Variant())
+        assert ledger.entries()
+        result = run_block(block_for("test_cleanup_block"), first_test, {PLACEHOLDER_URL: url,
+                                                                         "'the admin password'": "admin"})
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "run snjwt-00aa11-: deleted" in result.stdout and ledger.entries() == []
+        assert client.query("oauth_jwt", "nameSTARTSWITHsnjwt-00aa11-", "sys_id,name") == []
+
+
+def test_mock_settings_block(pytester: pytest.Pytester) -> None:
+    pytester.makeini(block_for("test_mock_settings_block"))
+    pytester.makepyfile("""
+        def test_settings(snjwt_mock):
+            assert snjwt_mock.settings.accept_pysnc_header is True
+            assert snjwt_mock.settings.cleanup_interval == 60
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
 def test_ini_block(pytester: pytest.Pytester) -> None:
-    ini = [code for kind, target, lang, code in blocks("ini")]
+    ini = [code for kind, target, lang, code in blocks("ini") if target.endswith("::test_ini_block")]
     assert len(ini) == 1
     pytester.makeini(ini[0])
     pytester.makepyfile(test_first=(ROOT / "examples" / "test_first.py").read_text())

@@ -4,7 +4,6 @@ dependencies here first keeps one copy of each (two copies of http.cookiejar bre
 import http.cookiejar  # noqa: F401
 
 import jwt  # noqa: F401
-import pytest  # noqa: E402
 import requests  # noqa: F401
 import responses  # noqa: F401
 
@@ -12,9 +11,3 @@ import mock_instance.instance  # noqa: F401
 import pytest_snjwt.fixtures  # noqa: F401
 import pytest_snjwt.targets  # noqa: F401
 import pytest_snjwt.tokens  # noqa: F401
-
-
-@pytest.fixture(autouse=True)
-def _ledgers_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Live runs write their ledgers here, never into the user's own state folder."""
-    monkeypatch.setenv("SNJWT_STATE_DIR", str(tmp_path_factory.mktemp("snjwt-state")))
