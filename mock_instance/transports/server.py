@@ -1,91 +1,29 @@
-"""The threaded HTTP(S) server: the only module that opens sockets.
+"""The HTTP(S) server: with :mod:`.wsgi_server`, the only code that opens sockets.
 
-One thread per connection, so a slow or half-open client never holds up
-another; the TLS handshake happens in that thread too, under the same
-timeout (werkzeug's own server does it in the accept loop).
+A production-grade server (cheroot, see :mod:`.wsgi_server`): HTTP/1.1
+keep-alive, a thread pool that grows while every worker is busy, TLS, and
+TCP_NODELAY. A slow or half-open client never holds up another: an idle
+connection waits in a selector, not a thread, and is dropped after the
+connection timeout; the TLS handshake runs in a worker under that timeout.
 """
 
 from __future__ import annotations
 
-import logging
 import shutil
-import socket
-import ssl
 import tempfile
 import threading
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING
 
-from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
-
-from ..platform.faults import DROP_KEY
 from .crashes import HasApp, ServerCrashed, raise_crashes
 from .tls import write_self_signed
 
-log = logging.getLogger("mock_instance.server")
+if TYPE_CHECKING:
+    from .wsgi_server import WSGIServer
 
 #: Seconds a connection may sit idle (mid-request or between requests) before it is dropped.
 DEFAULT_CONNECTION_TIMEOUT = 30.0
-
-
-class _Handler(WSGIRequestHandler):
-    """Logs method and path only: query strings can carry tokens (``/oauth_revoke_token.do?token=``)."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        path = self.path.split("?", 1)[0]
-        log.info("%s %s %s", self.command, path, code)
-
-    def log_error(self, format: str, *args: Any) -> None:
-        log.debug("connection %s: " + format, self.client_address, *args)
-
-    def make_environ(self) -> Any:
-        environ = super().make_environ()
-        environ[DROP_KEY] = self._drop
-        return environ
-
-    def _drop(self) -> None:
-        """An injected ``drop`` fault: close the connection without a byte of answer."""
-        self.close_connection = True
-        try:
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # the client left first
-        # werkzeug treats a ConnectionError from the app as a dropped connection: nothing is written.
-        raise ConnectionAbortedError("dropped (an injected fault)")
-
-
-class _Server(ThreadedWSGIServer):
-    daemon_threads = True
-    # socketserver's default backlog is 5: a burst of clients (a CI job's workers, a load
-    # test) would lean on SYN retries. The platform's front end takes bursts in stride.
-    request_queue_size = 128
-
-    def __init__(self, host: str, port: int, app: Any, tls: ssl.SSLContext | None, timeout: float) -> None:
-        super().__init__(host, port, app, handler=_Handler)
-        # werkzeug reads ssl_context to set wsgi.url_scheme; the socket is wrapped per connection.
-        self.ssl_context = tls
-        self.connection_timeout = timeout
-
-    def finish_request(self, request: Any, client_address: Any) -> None:
-        request.settimeout(self.connection_timeout)
-        if self.ssl_context is None:
-            super().finish_request(request, client_address)
-            return
-        try:
-            wrapped = self.ssl_context.wrap_socket(request, server_side=True)
-        except (OSError, ssl.SSLError) as e:
-            log.debug("TLS handshake with %s failed: %s", client_address, e)
-            return
-        try:
-            super().finish_request(wrapped, client_address)
-        finally:
-            # socketserver closes the plain socket, which the wrapper has detached.
-            self.shutdown_request(wrapped)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Disconnects and timeouts are the client's business; the app records its own crashes.
-        log.debug("connection error from %s", client_address, exc_info=True)
 
 
 class InstanceServer:
@@ -103,7 +41,7 @@ class InstanceServer:
         self.tls = tls
         self._requested_port = port
         self._timeout = connection_timeout
-        self._server: _Server | None = None
+        self._server: WSGIServer | None = None
         self._port: int | None = None
         self._thread: threading.Thread | None = None
         self._folder: Path | None = None
@@ -135,17 +73,23 @@ class InstanceServer:
     def start(self) -> InstanceServer:
         if self._server is not None:
             return self
-        context = None
+        from .wsgi_server import WSGIServer  # cheroot loads only for a program that serves
+
+        tls = None
         if self.tls:
             self._folder = Path(tempfile.mkdtemp(prefix="snjwt-tls-"))
             cert, key = write_self_signed(self._folder, self.host)
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            context.load_cert_chain(cert, key)
+            tls = (str(cert), str(key))
             self.ca_file = str(cert)
-        self._server = _Server(self.host, self._requested_port, self.instance.app, context, self._timeout)
-        self._port = self._server.server_port
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
-                                        name=f"snjwt-mock:{self.port}", daemon=True)
+        server = WSGIServer(self.host, self._requested_port, self.instance.app, timeout=self._timeout, tls=tls)
+        try:
+            server.prepare()  # binds: an OSError (port in use) reaches the caller
+        except BaseException:
+            self._remove_folder()
+            raise
+        self._server = server
+        self._port = server.port
+        self._thread = threading.Thread(target=server.serve, name=f"snjwt-mock:{self.port}", daemon=True)
         self._thread.start()
         self.instance.add_base_url(self.url)
         return self
@@ -155,15 +99,17 @@ class InstanceServer:
         if self._server is None:
             return
         self.instance.remove_base_url(self.url)
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()  # closes the listening socket and every connection, open or idle
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._server = None
+        self._remove_folder()
+        raise_crashes(self.instance.app)
+
+    def _remove_folder(self) -> None:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
-        raise_crashes(self.instance.app)
 
     def __enter__(self) -> InstanceServer:
         return self.start()
