@@ -22,7 +22,8 @@ from .platform.state import InstanceState, Platform
 from .tables.clock import Clock
 from .tables.errors import RecordNotFound
 from .tables.fields import Field, user_table
-from .tables.query import filter_records
+from .tables.query import parse
+from .tables.select import select
 from .tables.store import Store
 from .tables.views import TableResolver, public_view
 from .transports.intercept import Interception
@@ -150,7 +151,7 @@ class MockInstance:
         """Records matching an encoded query, e.g. ``query("incident", "active=true^ORDERBYnumber")``."""
         with self.store.lock:
             resolver = TableResolver(self.store, table)
-            matched = filter_records(self.store.records(table), encoded_query, resolver)
+            matched = select(self.store, table, resolver, parse(encoded_query)).page
             return [public_view(self.store, r) for r in matched]
 
     def delete(self, table: str, sys_id: str) -> bool:

@@ -152,6 +152,17 @@ def compile_query(query: EncodedQuery, resolver: Resolver) -> tuple[Predicate, t
     return predicate, order
 
 
+def effective_query(query: EncodedQuery, resolver: Resolver) -> EncodedQuery:
+    """``query`` as :func:`compile_query` applies it: only the conditions that compile, only groups left with one."""
+    groups = []
+    for group in query.groups:
+        terms = [kept for alternatives in group if (kept := tuple(c for c in alternatives
+                                                                 if _condition(c, resolver) is not None))]
+        if terms:
+            groups.append(tuple(terms))
+    return EncodedQuery(tuple(groups), tuple((f, d) for f, d in query.order if resolver.is_known(f)))
+
+
 def order_records(records: list[Any], order: Sequence[tuple[str, bool]], resolver: Resolver) -> list[Any]:
     """Sort by the ORDERBY fields, first one primary; ties keep insertion order."""
     for field, descending in reversed(order):

@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..crypto.secret import Secret
 from .catalog import Catalog
 from .clock import Clock
 from .errors import BadRequest
 from .fields import PASSWORD, Field, NumberSeries, Table, coerce, new_sys_id
+from .indexes import FieldIndex, Indexes, plain
 
 Record = dict[str, Any]
 #: A function that fills a blank field (a generated secret, a kid).
@@ -86,7 +86,7 @@ class Store(Catalog):
         self._generated = generated if generated is not None else {}
         self._rows: dict[str, dict[str, Record]] = {}
         self._files: dict[str, bytes] = {}
-        self._indexes: dict[tuple[str, str], dict[str, set[str]]] = {}
+        self._indexes = Indexes()
         self._counters: dict[str, int] = {}
         self._plans: dict[str, _InsertPlan] = {}
 
@@ -98,9 +98,7 @@ class Store(Catalog):
             root = self.root(table.name)
             self._rows.setdefault(root, {})
             for name in table.indexed:
-                self._indexes.setdefault((root, name), {})
-                for sys_id, record in self._rows[root].items():
-                    self._index_add(root, name, record.get(name), sys_id)
+                self._indexes.build(root, name, self._rows[root])
 
     # -- records --------------------------------------------------------------
 
@@ -126,15 +124,29 @@ class Store(Catalog):
         return record
 
     def find(self, table: str, field: str, value: str) -> list[Record]:
-        """Records whose ``field`` equals ``value`` (index-backed where the table declares one)."""
-        self.table(table)
-        root = self.root(table)
-        index = self._indexes.get((root, field))
-        if index is None:
-            return [r for r in self.records(table) if _plain(r.get(field)) == value]
+        """Records whose ``field`` equals ``value``, in insertion order, by the field's index."""
+        if field not in self.fields(table):
+            return []
         family = self.family(table)
-        rows = self._rows[root]
-        return [rows[s] for s in list(index.get(value, ())) if rows[s]["sys_class_name"] in family]
+        rows = self._rows[self.root(table)]
+        return [rows[s] for s in list(self.index(table, field).lookup(value)) if rows[s]["sys_class_name"] in family]
+
+    def index(self, table: str, field: str) -> FieldIndex:
+        """The equality index of ``field`` over ``table``'s root (built now if it has none; then kept in step).
+
+        Read it under :attr:`lock`. ``field`` must be a column of the table.
+        """
+        with self.lock:
+            root = self.root(table)
+            return self._indexes.build(root, field, self._rows[root])
+
+    def rows_of(self, table: str) -> Mapping[str, Record]:
+        """The records of ``table``'s root by sys_id (live; children's included), in insertion order."""
+        return self._rows[self.root(table)]
+
+    def position(self, table: str) -> Mapping[str, int]:
+        """Each record's insertion position in ``table``'s root: the order lists show."""
+        return self._indexes.positions(self.root(table))
 
     def insert(self, table: str, values: Mapping[str, Any], *, actor: str = "system") -> Record:
         """Create a record; defaults, generated values and business rules apply.
@@ -162,7 +174,7 @@ class Store(Catalog):
                     static = plan.static_defaults.get(name)
                     record[name] = static if static is not None else coerce(f, f.default_for(self))
             for name, generate in plan.generated:
-                if not _plain(record.get(name)):
+                if not plain(record.get(name)):
                     record[name] = coerce(fields[name], generate(self))
             now = self.clock.glide_now()
             record.update(sys_id=sys_id, sys_created_on=now, sys_updated_on=now, sys_created_by=actor,
@@ -198,8 +210,7 @@ class Store(Catalog):
             if record is None:
                 return False
             root = self.root(table)
-            for name in self._indexed_fields(root):
-                self._index_discard(root, name, record.get(name), sys_id)
+            self._indexes.deleted(root, record)
             del self._rows[root][sys_id]
             for rule in self._rules_for(record["sys_class_name"]):
                 rule.after_delete(self, record)
@@ -241,10 +252,8 @@ class Store(Catalog):
             self._rows = {root: {s: dict(r) for s, r in snap.rows.get(root, {}).items()} for root in self._rows}
             self._files = dict(snap.files)
             self._counters = dict(snap.counters)
-            for (root, name) in self._indexes:
-                self._indexes[(root, name)] = {}
-                for sys_id, record in self._rows[root].items():
-                    self._index_add(root, name, record.get(name), sys_id)
+            # Declared indexes are rebuilt; those a query asked for are made again when one does.
+            self._indexes.rebuild(self._rows, lambda root, name: name in self._declared(root))
 
     # -- internals ------------------------------------------------------------
 
@@ -265,31 +274,15 @@ class Store(Catalog):
         lineage = self.lineage(table)
         return [r for r in self._rules if r.table is None or r.table in lineage]
 
-    def _indexed_fields(self, root: str) -> list[str]:
-        return [name for (r, name) in self._indexes if r == root]
+    def _declared(self, root: str) -> set[str]:
+        return {name for t in self.tables() if self.root(t) == root for name in self.table(t).indexed}
 
     def _put(self, table: str, record: Record) -> None:
         root = self.root(table)
-        sys_id = record["sys_id"]
-        old = self._rows[root].get(sys_id)
-        for name in self._indexed_fields(root):
-            if old is not None:
-                self._index_discard(root, name, old.get(name), sys_id)
-            self._index_add(root, name, record.get(name), sys_id)
-        self._rows[root][sys_id] = record
-
-    def _index_add(self, root: str, field: str, value: Any, sys_id: str) -> None:
-        self._indexes[(root, field)].setdefault(_plain(value), set()).add(sys_id)
-
-    def _index_discard(self, root: str, field: str, value: Any, sys_id: str) -> None:
-        bucket = self._indexes[(root, field)].get(_plain(value))
-        if bucket is not None:
-            bucket.discard(sys_id)
-            if not bucket:
-                del self._indexes[(root, field)][_plain(value)]
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, Secret):
-        return value.reveal()
-    return "" if value is None else value
+        rows = self._rows[root]
+        old = rows.get(record["sys_id"])
+        if old is None:
+            self._indexes.inserted(root, record)
+        else:
+            self._indexes.updated(root, old, record)
+        rows[record["sys_id"]] = record

@@ -20,7 +20,7 @@ from ..platform.users import Caller, check_read, check_write, security_table
 from ..tables.errors import BadRequest, RecordNotFound, json_response
 from ..tables.store import Record
 from ..tables.views import TableResolver
-from .listing import list_matches, page_bounds
+from .listing import select_page
 from .request import instance_base, read_body
 
 #: docs/platform.md §3: default page size of an attachment list.
@@ -117,13 +117,11 @@ def list_attachments(platform: Platform, request: Request, caller: Caller) -> Re
     store = platform.store
     with store.lock:
         resolver = TableResolver(store, "sys_attachment")
-        visible = [r for r in store.records("sys_attachment") if _readable(platform, caller, r)]
-        matched = list_matches(visible, request, resolver)
-        limit, offset = page_bounds(request, DEFAULT_LIMIT)
-        offset = max(offset, 0)
+        selection, _, _ = select_page(store, "sys_attachment", request, resolver, DEFAULT_LIMIT,
+                                      keep=lambda r: _readable(platform, caller, r))
         base = instance_base(request)
-        result = [metadata(base, r) for r in matched[offset:offset + limit]]
-    return json_response({"result": result}, headers={"X-Total-Count": str(len(matched))})
+        result = [metadata(base, r) for r in selection.page]
+    return json_response({"result": result}, headers={"X-Total-Count": str(selection.total)})
 
 
 def _attachment(platform: Platform, caller: Caller, sys_id: str) -> Record:

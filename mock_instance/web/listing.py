@@ -7,32 +7,34 @@ takes ``sys_attachment`` fields the same way).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request
 
-from ..tables.query import Condition, EncodedQuery, compile_query, filter_records
-from ..tables.store import Record
+from ..tables.query import Condition, parse
+from ..tables.select import Selection, select
+from ..tables.store import Record, Store
 from ..tables.views import TableResolver
 from .request import int_arg
 
 
-def list_matches(records: Iterable[Record], request: Request, resolver: TableResolver) -> list[Record]:
-    """The records a list request selects: ``sysparm_query`` ANDed with its ``name=value`` field parameters.
+def select_page(store: Store, table: str, request: Request, resolver: TableResolver, default_limit: int, *,
+                keep: Callable[[Record], bool] | None = None) -> tuple[Selection, int, int]:
+    """The page a list request selects, its total, its limit and offset.
 
-    The one filter of every list route. A parameter that is neither ``sysparm_*`` nor a field of
+    The one filter of every list route: ``sysparm_query`` ANDed with the request's ``name=value``
+    field parameters (and ``keep``). A parameter that is neither ``sysparm_*`` nor a field of
     ``resolver``'s table is ignored, as on the platform; a known field's value is compared exactly
-    (``^`` and all), never parsed as a query. The order is the query's ``ORDERBY``.
+    (``^`` and all), never parsed as a query. The order is the query's ``ORDERBY``. Indexes do the
+    narrowing where they can (:mod:`mock_instance.tables.select`). Call under ``store.lock``.
     """
-    matched = filter_records(records, request.args.get("sysparm_query"), resolver)
-    fields = tuple((Condition(key, "=", value),) for key, value in request.args.items(multi=True)
-                   if not key.startswith("sysparm_") and resolver.is_known(key))
-    if not fields:
-        return matched
-    # Applied after the query, so the AND holds around its ^OR and ^NQ.
-    predicate, _ = compile_query(EncodedQuery(groups=(fields,)), resolver)
-    return [r for r in matched if predicate(r)]
+    fields = [Condition(key, "=", value) for key, value in request.args.items(multi=True)
+              if not key.startswith("sysparm_") and resolver.is_known(key)]
+    limit, offset = page_bounds(request, default_limit)
+    selection = select(store, table, resolver, parse(request.args.get("sysparm_query")), fields=fields, keep=keep,
+                       limit=limit, offset=offset)
+    return selection, limit, offset
 
 
 def page_bounds(request: Request, default_limit: int) -> tuple[int, int]:

@@ -17,7 +17,7 @@ from ..tables.errors import RecordNotFound, json_response
 from ..tables.fields import PASSWORD, REFERENCE
 from ..tables.store import Record, Store
 from ..tables.views import TableResolver
-from .listing import link_header, list_matches, page_bounds
+from .listing import link_header, select_page
 from .request import instance_base, read_json_object, truthy
 
 #: docs/platform.md §2: default page size of a list.
@@ -111,11 +111,9 @@ def list_records(platform: Platform, request: Request, caller: Caller, table: st
         check_read(caller, store, table)
         renderer = Renderer(store, table, request, caller)
         resolver = renderer.resolver
-        matched = list_matches(store.records(table), request, resolver)
-        total = len(matched)
-        limit, offset = page_bounds(request, DEFAULT_LIMIT)
-        page = matched[max(offset, 0):max(offset, 0) + limit]
-        result = [renderer.render(r) for r in page]
+        selection, limit, offset = select_page(store, table, request, resolver, DEFAULT_LIMIT)
+        total = selection.total
+        result = [renderer.render(r) for r in selection.page]
     if not result and version == "v1":
         raise RecordNotFound(V1_EMPTY_DETAIL)
     headers = {"X-Total-Count": str(total)}
