@@ -56,7 +56,7 @@ def exchange(platform: Platform, request: TokenRequest) -> dict[str, Any]:
         verifier_map = find_verifier_map(platform, app, header)  # step 5
         key = verification_key(platform, verifier_map, alg)
     # Step 6, outside the lock: the signature is the only costly check.
-    claims = verify_signature(assertion, key, alg, verifier_map)
+    claims = verify_signature(assertion, key, alg, verifier_map, header)
     with store.lock:
         settings = platform.settings
         validations = store.find("oauth_jwt_claim_validation", "oauth_jwt", app["sys_id"])

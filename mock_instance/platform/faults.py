@@ -154,6 +154,11 @@ class FaultBoard:
         with self._lock:
             return list(self._armed)
 
+    @property
+    def any_armed(self) -> bool:
+        """Whether any fault is armed (read without the lock: a request that races an arm may miss it)."""
+        return bool(self._armed)
+
     def take(self, method: str, path: str, *, at: float) -> Fault | None:
         """The first armed fault whose pattern matches ``path``, counted down and recorded; or None."""
         with self._lock:

@@ -16,6 +16,7 @@ class Catalog:
         self._fields: dict[str, dict[str, Field]] = {}
         self._family: dict[str, frozenset[str]] = {}
         self._roots: dict[str, str] = {}
+        self._lineages: dict[str, tuple[str, ...]] = {}
 
     def register(self, table: Table) -> None:
         """Add a table (its parent must exist). Registering a name twice is refused."""
@@ -34,6 +35,7 @@ class Catalog:
         self._tables[table.name] = table
         self._fields[table.name] = inherited
         self._roots[table.name] = self._roots[table.parent] if table.parent else table.name
+        self._lineages[table.name] = (*self._lineages[table.parent], table.name) if table.parent else (table.name,)
         self._family[table.name] = frozenset({table.name})
         for ancestor in self.lineage(table.name)[:-1]:
             self._family[ancestor] = self._family[ancestor] | {table.name}
@@ -58,10 +60,7 @@ class Catalog:
 
     def lineage(self, name: str) -> tuple[str, ...]:
         """``name`` and its ancestors, root first."""
-        chain = [name]
-        while (parent := self._tables[chain[-1]].parent) is not None:
-            chain.append(parent)
-        return tuple(reversed(chain))
+        return self._lineages[name]
 
     def family(self, name: str) -> frozenset[str]:
         """``name`` and every table that extends it."""

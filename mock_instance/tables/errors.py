@@ -8,6 +8,8 @@ Bodies and statuses follow docs/platform.md §2 (Table and Attachment APIs) and 
 from __future__ import annotations
 
 import json
+import json.encoder
+from collections.abc import Callable
 from typing import Any
 
 from werkzeug.exceptions import HTTPException
@@ -18,14 +20,37 @@ from werkzeug.wrappers import Response
 JSON_CONTENT_TYPE = "application/json;charset=UTF-8"
 
 
+def _compact(ensure_ascii: bool) -> Callable[[Any], str]:
+    """``json.dumps(payload, separators=(",", ":"), ensure_ascii=...)``, its encoder built once, not per call.
+
+    A payload is never circular (it is built fresh from records), so no cycle check either.
+    """
+    escape = json.encoder.encode_basestring_ascii if ensure_ascii else json.encoder.encode_basestring
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # an interpreter without the C accelerator
+        return json.JSONEncoder(separators=(",", ":"), ensure_ascii=ensure_ascii, check_circular=False).encode
+
+    def unknown(value: Any) -> Any:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    encode = make(None, unknown, escape, None, ":", ",", False, False, True)
+    return lambda payload: "".join(encode(payload, 0))
+
+
+_COMPACT = _compact(ensure_ascii=False)
+_COMPACT_ASCII = _compact(ensure_ascii=True)
+
+
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON response as the platform writes it: compact, UTF-8, its content type."""
     try:
-        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        body = _COMPACT(payload).encode("utf-8")
     except UnicodeEncodeError:
         # A lone surrogate, stored from a JSON "\udxxx" escape, has no UTF-8 form: send the
         # whole body with JSON's own escapes instead (still valid JSON, same values).
-        body = json.dumps(payload, separators=(",", ":")).encode("ascii")
+        body = _COMPACT_ASCII(payload).encode("ascii")
+    if status == 200 and headers is None:  # the common answer: werkzeug parses no status
+        return Response(body, content_type=JSON_CONTENT_TYPE)
     return Response(body, status=status, headers=headers, content_type=JSON_CONTENT_TYPE)
 
 

@@ -89,12 +89,17 @@ class Store(Catalog):
         self._indexes = Indexes()
         self._counters: dict[str, int] = {}
         self._plans: dict[str, _InsertPlan] = {}
+        #: Per root, a number that changes with every write to its records (caches check it).
+        self._generations: dict[str, int] = {}
+        #: Values worked out from table definitions alone (a layer above keeps its own there); cleared on register.
+        self.derived: dict[Any, Any] = {}
 
     def register(self, table: Table) -> None:
         """Add a table (its parent must exist). Registering a name twice is refused."""
         with self.lock:
             super().register(table)
             self._plans.clear()
+            self.derived.clear()
             root = self.root(table.name)
             self._rows.setdefault(root, {})
             for name in table.indexed:
@@ -105,12 +110,9 @@ class Store(Catalog):
     def records(self, table: str) -> Iterator[Record]:
         """The records of ``table`` and its children, in insertion order (live, not copies)."""
         self.table(table)
-        family = self.family(table)
-        root = self.root(table)
-        rows = self._rows[root]
-        if len(family) == 1 and root == table:
-            return iter(list(rows.values()))
-        return iter([r for r in rows.values() if r["sys_class_name"] in family])
+        root, family, rows = self.root(table), self.family(table), self._rows[self.root(table)].values()
+        return iter(list(rows) if root == table and len(family) == 1 else
+                    [r for r in rows if r["sys_class_name"] in family])
 
     def count(self, table: str) -> int:
         return sum(1 for _ in self.records(table))
@@ -139,6 +141,10 @@ class Store(Catalog):
         with self.lock:
             root = self.root(table)
             return self._indexes.build(root, field, self._rows[root])
+
+    def generation(self, table: str) -> int:
+        """A number that changes whenever a record of ``table``'s root is written or deleted, or on restore."""
+        return self._generations.get(self.root(table), 0)
 
     def rows_of(self, table: str) -> Mapping[str, Record]:
         """The records of ``table``'s root by sys_id (live; children's included), in insertion order."""
@@ -212,6 +218,7 @@ class Store(Catalog):
             root = self.root(table)
             self._indexes.deleted(root, record)
             del self._rows[root][sys_id]
+            self._generations[root] = self._generations.get(root, 0) + 1
             for rule in self._rules_for(record["sys_class_name"]):
                 rule.after_delete(self, record)
             return True
@@ -254,6 +261,8 @@ class Store(Catalog):
             self._counters = dict(snap.counters)
             # Declared indexes are rebuilt; those a query asked for are made again when one does.
             self._indexes.rebuild(self._rows, lambda root, name: name in self._declared(root))
+            top = max(self._generations.values(), default=0) + 1
+            self._generations = dict.fromkeys(self._rows, top)
 
     # -- internals ------------------------------------------------------------
 
@@ -286,3 +295,4 @@ class Store(Catalog):
         else:
             self._indexes.updated(root, old, record)
         rows[record["sys_id"]] = record
+        self._generations[root] = self._generations.get(root, 0) + 1

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as RoutingNotFound
-from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from ..oauth.request import FORM_CONTENT_TYPE, TokenRequest
@@ -25,42 +24,14 @@ from ..platform.state import Platform
 from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
 from . import attachment_api, faults, table_api
-from .auth import authenticate
+from .auth import Authenticator
 from .request import InstanceRequest, read_body, read_form, read_json_object
+from .routes import MOCK_PREFIX, fast_match, url_map
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 log = logging.getLogger("mock_instance")
-
-#: Mock-only endpoints, not part of the platform (the README says so).
-MOCK_PREFIX = "/snjwt-mock"
-
-
-def _rules() -> list[Rule]:
-    rules = []
-    for prefix, defaults in (("/api/now", {"version": None}), ("/api/now/<any(v1, v2):version>", {})):
-        rules += [
-            Rule(f"{prefix}/table/<table>", endpoint="table_list", methods=["GET", "POST"], defaults=defaults),
-            Rule(f"{prefix}/table/<table>/<sys_id>", endpoint="table_record",
-                 methods=["GET", "PUT", "PATCH", "DELETE"], defaults=defaults),
-        ]
-    for prefix in ("/api/now", "/api/now/v1"):
-        rules += [
-            Rule(f"{prefix}/attachment", endpoint="attachment_list", methods=["GET"]),
-            Rule(f"{prefix}/attachment/file", endpoint="attachment_file", methods=["POST"]),
-            Rule(f"{prefix}/attachment/upload", endpoint="attachment_upload", methods=["POST"]),
-            Rule(f"{prefix}/attachment/<sys_id>", endpoint="attachment", methods=["GET", "DELETE"]),
-            Rule(f"{prefix}/attachment/<sys_id>/file", endpoint="attachment_download", methods=["GET"]),
-        ]
-    return rules + [
-        Rule("/oauth_token.do", endpoint="token", methods=["POST"]),
-        Rule("/oauth_revoke_token.do", endpoint="revoke", methods=["GET", "POST"]),
-        Rule(f"{MOCK_PREFIX}/generate_jwt", endpoint="mock_generate_jwt", methods=["POST"]),
-        Rule(f"{MOCK_PREFIX}/refusals", endpoint="mock_refusals", methods=["GET"]),
-        Rule(f"{MOCK_PREFIX}/faults", endpoint="mock_faults", methods=["GET", "POST", "DELETE"]),
-    ]
-
 
 def refusal_response() -> Response:
     """The token endpoint's one answer to every refusal (docs/platform.md §4)."""
@@ -73,7 +44,9 @@ class InstanceApp:
     def __init__(self, platform: Platform, tokens: TokenService) -> None:
         self.platform = platform
         self.tokens = tokens
-        self.url_map = Map(_rules(), strict_slashes=False, merge_slashes=False)
+        self.url_map = url_map()
+        self._authenticate = Authenticator(platform.store, tokens)
+        self._handlers = {rule.endpoint: getattr(self, f"on_{rule.endpoint}") for rule in self.url_map.iter_rules()}
         self._crashes: list[BaseException] = []
         self._crashes_lock = threading.Lock()
 
@@ -93,15 +66,18 @@ class InstanceApp:
 
     def dispatch_request(self, request: Request) -> Response:
         try:
-            # Routing ignores the host, so a plain bind is enough (bind_to_environ parses it).
-            adapter = self.url_map.bind("instance", path_info=request.path, url_scheme=request.scheme)
-            try:
-                endpoint, values = adapter.match(method=request.method)
-            except RoutingNotFound:
-                raise InvalidResource() if request.path.startswith("/api/") else PlainNotFound() from None
-            except MethodNotAllowed as e:
-                raise MethodNotSupported(sorted(e.valid_methods or [])) from None
-            return getattr(self, f"on_{endpoint}")(request, **values)
+            matched = fast_match(request.method, request.path)
+            if matched is None:
+                # Routing ignores the host, so a plain bind is enough (bind_to_environ parses it).
+                adapter = self.url_map.bind("instance", path_info=request.path, url_scheme=request.scheme)
+                try:
+                    matched = adapter.match(method=request.method)
+                except RoutingNotFound:
+                    raise InvalidResource() if request.path.startswith("/api/") else PlainNotFound() from None
+                except MethodNotAllowed as e:
+                    raise MethodNotSupported(sorted(e.valid_methods or [])) from None
+            endpoint, values = matched
+            return self._handlers[endpoint](request, **values)
         except HTTPException as e:
             return e.get_response(request.environ)  # type: ignore[return-value]
         except Exception as e:  # the one place a bug may land: record it for the test to see
@@ -124,7 +100,7 @@ class InstanceApp:
             return crashes
 
     def _caller(self, request: Request) -> Caller:
-        return authenticate(self.platform.store, self.tokens, request.headers.get("Authorization"))
+        return self._authenticate(request.headers.get("Authorization"))
 
     # -- Table API ----------------------------------------------------------
 

@@ -40,6 +40,8 @@ class ConnectionDropped(ConnectionAbortedError):
 
 def serve_fault(platform: Platform, request: Request) -> Response | None:
     """The answer of the fault armed for this request, or None to handle it as usual (after any delay)."""
+    if not platform.faults.any_armed:
+        return None
     fault = platform.faults.take(request.method, request.path, at=platform.clock.time())
     if fault is None:
         return None

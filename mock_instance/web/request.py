@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.utils import cached_property
 from werkzeug.wrappers import Request
 
 from ..tables.errors import BadRequest
@@ -75,10 +76,20 @@ class _Params(ImmutableMultiDict):  # type: ignore[type-arg]
         return super().get(key, default, type)
 
 
+_NO_PARAMS = _Params()
+
+
 class InstanceRequest(Request):
     """The instance's request: werkzeug's, with cheaper parameter lookups (every handler reads several)."""
 
     parameter_storage_class = _Params
+
+    @cached_property
+    def args(self) -> _Params:  # type: ignore[override]
+        """The query parameters; most requests have none, and then nothing is parsed."""
+        if not self.environ.get("QUERY_STRING"):
+            return _NO_PARAMS
+        return Request.args.fget(self)  # type: ignore[attr-defined,no-any-return]
 
 
 def instance_base(request: Request) -> str:

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Request, Response
 from ..platform.state import Platform
 from ..platform.users import Caller, can_read, check_read, check_write
 from ..tables.errors import RecordNotFound, json_response
-from ..tables.fields import PASSWORD, REFERENCE
+from ..tables.fields import PASSWORD, REFERENCE, Field
 from ..tables.store import Record, Store
 from ..tables.views import TableResolver
 from .listing import link_header, select_page
@@ -43,12 +43,21 @@ class Renderer:
         display = (args.get("sysparm_display_value") or "false").strip().lower()
         self.display = display if display in ("true", "all") else "false"
         self.exclude_links = truthy(args.get("sysparm_exclude_reference_link"))
-        fields = store.fields(table)
-        requested = [f.strip() for f in (args.get("sysparm_fields") or "").split(",") if f.strip()]
         self._resolver: TableResolver | None = None
-        # docs/platform.md §2: unknown names in sysparm_fields are ignored.
-        columns = [c for c in requested if c in fields or ("." in c and self.resolver.is_known(c))] or list(fields)
-        self._plan = [(c, fields.get(c)) for c in columns]
+        wanted = args.get("sysparm_fields") or ""
+        # Without a dot-walk (which depends on the caller's ACL) the columns follow from the table alone.
+        key = None if "." in wanted else ("columns", table, wanted)
+        plan = store.derived.get(key) if key else None
+        if plan is None:
+            fields = store.fields(table)
+            requested = [f.strip() for f in wanted.split(",") if f.strip()]
+            # docs/platform.md §2: unknown names in sysparm_fields are ignored.
+            columns = [c for c in requested if c in fields or ("." in c and self.resolver.is_known(c))] or list(fields)
+            plan = _Columns(tuple((c, fields.get(c)) for c in columns))
+            if key:
+                store.derived[key] = plan
+        self._plan = plan.plan
+        self._columns = plan
 
     @property
     def resolver(self) -> TableResolver:
@@ -61,7 +70,18 @@ class Renderer:
         return instance_base(self._request)
 
     def render(self, record: Record) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        if self.display == "false":
+            # Every column as stored text first (the JSON's key order), then the few that need more.
+            columns = self._columns
+            out: dict[str, Any] = {c: v if type(v := record.get(c)) is str else "" for c in columns.names}
+            for column in columns.passwords:
+                out[column] = ""
+            for column, table in columns.references:
+                out[column] = self._reference(table, record.get(column) or "")
+            for column in columns.walks:
+                out[column] = self.resolver.value(record, column)
+            return out
+        out = {}
         both = self.display == "all"
         for column, f in self._plan:
             if f is None:
@@ -97,9 +117,20 @@ class Renderer:
         return {"display_value": shown, "link": link} if self.display == "true" else {"link": link, "value": sys_id}
 
 
+class _Columns:
+    """The columns of a rendering, sorted by what each needs (worked out once per table and ``sysparm_fields``)."""
+
+    def __init__(self, plan: tuple[tuple[str, Field | None], ...]) -> None:
+        self.plan = plan
+        self.names = tuple(c for c, _ in plan)
+        self.passwords = tuple(c for c, f in plan if f is not None and f.kind == PASSWORD)
+        self.references = tuple((c, f.reference or "") for c, f in plan if f is not None and f.kind == REFERENCE)
+        self.walks = tuple(c for c, f in plan if f is None)
+
+
 def _result(request: Request, payload: Any, status: int = 200,
             headers: dict[str, str] | None = None) -> Response:
-    if truthy(request.headers.get("X-no-response-body")):
+    if truthy(request.environ.get("HTTP_X_NO_RESPONSE_BODY")):  # the X-no-response-body header
         return Response(status=status, headers=headers)
     return json_response({"result": payload}, status, headers)
 
@@ -130,7 +161,8 @@ def get_record(platform: Platform, request: Request, caller: Caller, table: str,
         record = store.get(table, sys_id)
         if record is None:
             raise RecordNotFound()
-        return _result(request, Renderer(store, table, request, caller).render(record))
+        rendered = Renderer(store, table, request, caller).render(record)
+    return _result(request, rendered)  # JSON encoding needs no lock
 
 
 def create_record(platform: Platform, request: Request, caller: Caller, table: str) -> Response:
