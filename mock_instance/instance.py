@@ -26,12 +26,13 @@ from .tables.query import parse
 from .tables.select import select
 from .tables.store import Store
 from .tables.views import TableResolver, public_view
-from .transports.intercept import Interception
-from .transports.server import InstanceServer
 from .web.app import InstanceApp
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from .transports.intercept import Interception
+    from .transports.server import InstanceServer
 
 __all__ = ["ADMIN_SYS_ID", "ADMIN_USER_NAME", "InstanceState", "MockInstance"]
 
@@ -222,8 +223,12 @@ class MockInstance:
 
     def intercept(self, base_url: str = "https://snjwt.test") -> Interception:
         """Serve ``base_url`` to ``requests`` and httpx in-process, without a socket (a context manager)."""
+        from .transports.intercept import Interception  # requests and responses load for a program that intercepts
+
         return Interception(self, base_url)
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, *, tls: bool = False) -> InstanceServer:
-        """Serve over a real threaded HTTP(S) server, started now (a context manager with ``.url``)."""
+        """Serve over a real HTTP(S) server, started now (a context manager with ``.url``)."""
+        from .transports.server import InstanceServer
+
         return InstanceServer(self, host, port, tls=tls).start()

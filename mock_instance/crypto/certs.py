@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from .jose import EC_CURVES, PrivateKey, key_family
+from .keystores import KeyEntry, remember_pkcs12
 
 #: keytool's default RSA size for -keyalg RSA.
 RSA_KEY_SIZE = 2048
@@ -66,7 +67,10 @@ def pkcs12_keystore(alias: str, key: PrivateKey, certificate: x509.Certificate, 
                   .key_cert_algorithm(pkcs12.PBES.PBESv2SHA256AndAES256CBC)
                   .hmac_hash(hashes.SHA256())
                   .build(password.encode()))
-    return pkcs12.serialize_key_and_certificates(alias.encode(), key, certificate, None, encryption)
+    data = pkcs12.serialize_key_and_certificates(alias.encode(), key, certificate, None, encryption)
+    # Reading it back in this process (the mock, handed this store) needs no PBKDF2 and no RSA key check.
+    remember_pkcs12(data, password, KeyEntry(key, certificate, alias))
+    return data
 
 
 def private_key_pem(key: PrivateKey) -> bytes:

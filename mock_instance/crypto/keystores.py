@@ -149,10 +149,30 @@ def _der_certificate(der: bytes) -> x509.Certificate:
         raise KeyMaterialError(f"the keystore's certificate cannot be read: {e}") from e
 
 
-@functools.lru_cache(maxsize=64)
+#: Opened PKCS12 stores by (content, password), most recent last: each open costs tens of ms (PBKDF2
+#: as keytool's own stores do, and cryptography's RSA key check), and the instance reads the same
+#: keystore on every exchange.
+_OPENED: dict[tuple[bytes, str | None], KeyEntry] = {}
+_OPENED_MAX = 64
+
+
+def remember_pkcs12(data: bytes, store_password: str | None, entry: KeyEntry) -> None:
+    """What opening ``data`` with ``store_password`` gives, known without opening it (its writer knows)."""
+    _OPENED.pop((data, store_password), None)
+    while len(_OPENED) >= _OPENED_MAX:
+        del _OPENED[next(iter(_OPENED))]
+    _OPENED[(data, store_password)] = entry
+
+
 def _load_pkcs12(data: bytes, store_password: str | None) -> KeyEntry:
-    # Cached by content and password: each open costs ~40 ms of PBKDF2 (as keytool's
-    # own stores do), and the instance reads the same keystore on every exchange.
+    known = _OPENED.get((data, store_password))
+    if known is None:
+        known = _open_pkcs12(data, store_password)
+        remember_pkcs12(data, store_password, known)
+    return known
+
+
+def _open_pkcs12(data: bytes, store_password: str | None) -> KeyEntry:
     try:
         loaded = pkcs12.load_pkcs12(data, store_password.encode() if store_password else None)
     except ValueError as e:
