@@ -1,4 +1,4 @@
-"""The platform's token cleanup job: expired credentials deleted, expired jtis forgotten.
+"""The platform's token cleanup job: expired credentials deleted, expired jtis and codes forgotten.
 
 docs/platform.md §4 step 11 and §5.
 """
@@ -21,6 +21,9 @@ def cleanup(platform: Platform) -> tuple[int, int]:
         stale = [key for key, until in platform.jtis.items() if until < now]
         for key in stale:
             del platform.jtis[key]
+        # Authorization codes past their lifespan go too (docs/platform.md §10.4; not counted).
+        for code in [c for c, pending in platform.codes.items() if pending.expires <= now]:
+            del platform.codes[code]
         return len(expired), len(stale)
 
 

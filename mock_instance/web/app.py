@@ -17,16 +17,14 @@ from werkzeug.exceptions import NotFound as RoutingNotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..oauth.request import FORM_CONTENT_TYPE, TokenRequest
 from ..oauth.tokens import TokenService
 from ..platform.glide_jwt import GlideJWTError, generate_jwt
-from ..platform.refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
 from ..platform.state import Platform
 from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
-from . import attachment_api, table_api
+from . import attachment_api, oauth_endpoints, table_api
 from .auth import authenticate
-from .request import InstanceRequest, instance_base, read_body, read_form, read_json_object
+from .request import InstanceRequest, read_json_object
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -59,11 +57,6 @@ def _rules() -> list[Rule]:
         Rule(f"{MOCK_PREFIX}/generate_jwt", endpoint="mock_generate_jwt", methods=["POST"]),
         Rule(f"{MOCK_PREFIX}/refusals", endpoint="mock_refusals", methods=["GET"]),
     ]
-
-
-def refusal_response() -> Response:
-    """The token endpoint's one answer to every refusal (docs/platform.md §4)."""
-    return json_response(REFUSAL_BODY, REFUSAL_STATUS)
 
 
 class InstanceApp:
@@ -160,31 +153,10 @@ class InstanceApp:
     # -- OAuth --------------------------------------------------------------
 
     def on_token(self, request: Request) -> Response:
-        try:
-            body = read_body(request, self.platform.settings.rest_body_limit)
-        except BadRequest as e:
-            # Too large to read: refused before the grant's own checks, logged the same way.
-            self.platform.refuse(Refusal("request_too_large", str(e.detail)))
-            return refusal_response()
-        token_request = TokenRequest(
-            content_type=request.mimetype,
-            form=read_form(body) if request.mimetype == FORM_CONTENT_TYPE else {},
-            authorization=request.headers.get("Authorization"),
-            authentication=request.headers.get("Authentication"),
-            token_url=f"{instance_base(request)}{request.path}",
-        )
-        try:
-            return json_response(self.tokens.exchange(token_request))
-        except Refusal:
-            return refusal_response()
+        return oauth_endpoints.token(self.platform, self.tokens, request)
 
     def on_revoke(self, request: Request) -> Response:
-        token = request.args.get("token")
-        if token is None and request.method == "POST":
-            body = read_body(request, self.platform.settings.rest_body_limit)
-            token = read_form(body).get("token") if request.mimetype == FORM_CONTENT_TYPE else None
-        self.tokens.revoke(token or "")
-        return Response(status=200)
+        return oauth_endpoints.revoke(self.platform, self.tokens, request)
 
     # -- mock-only endpoints ------------------------------------------------
 

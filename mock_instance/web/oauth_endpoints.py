@@ -1,0 +1,75 @@
+"""The OAuth endpoints over HTTP: ``/oauth_token.do`` and ``/oauth_revoke_token.do``.
+
+The oauth layer decides; this module reads the request the way the platform
+reads it and writes the platform's replies (docs/platform.md §4, §10), with the
+recorded replies of ``refusal_bodies`` and ``revoke_responses`` (§9) where set.
+"""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Request, Response
+
+from ..oauth.request import FORM_CONTENT_TYPE, TokenRequest
+from ..oauth.tokens import TokenService
+from ..platform.refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
+from ..platform.settings import Reply, Settings
+from ..platform.state import Platform
+from ..tables.errors import BadRequest, json_response
+from .request import instance_base, read_body, read_form
+
+
+def reply_response(reply: Reply) -> Response:
+    """A recorded reply, byte for byte."""
+    response = Response(reply.body, status=reply.status)
+    if reply.content_type is None:
+        del response.headers["Content-Type"]
+    else:
+        response.headers["Content-Type"] = reply.content_type
+    return response
+
+
+def refusal_response(settings: Settings, refusal: Refusal) -> Response:
+    """A token refusal: the recorded reply for its reason, else the spec's (docs/platform.md §4, §10.4)."""
+    recorded = settings.refusal_bodies.get(refusal.code)
+    if recorded is not None:
+        return reply_response(recorded)
+    return json_response(refusal.body if refusal.body is not None else REFUSAL_BODY, REFUSAL_STATUS)
+
+
+def token(platform: Platform, tokens: TokenService, request: Request) -> Response:
+    """``POST /oauth_token.do``: every grant, the form body only."""
+    try:
+        body = read_body(request, platform.settings.rest_body_limit)
+    except BadRequest as e:
+        # Too large to read: refused before the grant's own checks, logged the same way.
+        refusal = Refusal("request_too_large", str(e.detail))
+        platform.refuse(refusal)
+        return refusal_response(platform.settings, refusal)
+    token_request = TokenRequest(
+        content_type=request.mimetype,
+        form=read_form(body) if request.mimetype == FORM_CONTENT_TYPE else {},
+        authorization=request.headers.get("Authorization"),
+        authentication=request.headers.get("Authentication"),
+        token_url=f"{instance_base(request)}{request.path}",
+    )
+    try:
+        return json_response(tokens.exchange(token_request))
+    except Refusal as refusal:
+        return refusal_response(platform.settings, refusal)
+
+
+def _parameters(platform: Platform, request: Request) -> dict[str, str]:
+    """Query parameters, and for a POST the form body's over them (first value of each)."""
+    params = {key: request.args[key] for key in request.args}
+    if request.method == "POST" and request.mimetype == FORM_CONTENT_TYPE:
+        params.update(read_form(read_body(request, platform.settings.rest_body_limit)))
+    return params
+
+
+def revoke(platform: Platform, tokens: TokenService, request: Request) -> Response:
+    """``GET|POST /oauth_revoke_token.do?token=``: no authentication; the reply by ``revoke_responses``."""
+    token_value = request.args.get("token")
+    if token_value is None:
+        token_value = _parameters(platform, request).get("token")
+    known = tokens.revoke(token_value or "")
+    return reply_response(platform.settings.revoke_responses["known" if known else "unknown"])
