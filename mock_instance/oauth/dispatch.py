@@ -8,7 +8,7 @@ from typing import Any
 from ..crypto.jose import JWT_BEARER_GRANT_TYPE
 from ..platform.refusals import Refusal, clipped_repr
 from ..platform.state import Platform
-from . import client_credentials, grant, password, refresh
+from . import authorization_code, client_credentials, grant, password, refresh
 from .request import TokenRequest, check_form
 
 Grant = Callable[[Platform, TokenRequest], dict[str, Any]]
@@ -18,6 +18,7 @@ GRANTS: dict[str, Grant] = {
     "password": password.exchange,  # §10.1
     "refresh_token": refresh.exchange,  # §10.2
     "client_credentials": client_credentials.exchange,  # §10.3
+    "authorization_code": authorization_code.exchange,  # §10.4
 }
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..platform.refusals import REST_API_SOURCE, Refusal, RefusalRecord
+from ..platform.refusals import AUTHORIZE_SOURCE, REST_API_SOURCE, Refusal, RefusalRecord
 from ..platform.state import Platform
 from ..platform.users import user_is_usable
 from ..tables.clock import parse_glide
 from ..tables.errors import NotAuthenticated
 from ..tables.store import Record
 from . import cleanup as cleanup_job
+from .authorize import AuthorizeRequest, authorize
 from .dispatch import exchange
 from .request import TokenRequest
 from .revoke import revoke
@@ -33,6 +34,14 @@ class TokenService:
             return exchange(self._platform, request)
         except Refusal as refusal:
             self._platform.refuse(refusal)
+            raise
+
+    def authorize(self, request: AuthorizeRequest) -> str:
+        """``/oauth_auth.do``: the redirect ``Location`` with a code, or :class:`Refusal` (already logged)."""
+        try:
+            return authorize(self._platform, request)
+        except Refusal as refusal:
+            self._platform.refuse(refusal, source=AUTHORIZE_SOURCE)
             raise
 
     def refusals(self) -> list[RefusalRecord]:

@@ -54,6 +54,7 @@ def _rules() -> list[Rule]:
     return rules + [
         Rule("/oauth_token.do", endpoint="token", methods=["POST"]),
         Rule("/oauth_revoke_token.do", endpoint="revoke", methods=["GET", "POST"]),
+        Rule("/oauth_auth.do", endpoint="authorize", methods=["GET", "POST"]),
         Rule(f"{MOCK_PREFIX}/generate_jwt", endpoint="mock_generate_jwt", methods=["POST"]),
         Rule(f"{MOCK_PREFIX}/refusals", endpoint="mock_refusals", methods=["GET"]),
     ]
@@ -157,6 +158,9 @@ class InstanceApp:
 
     def on_revoke(self, request: Request) -> Response:
         return oauth_endpoints.revoke(self.platform, self.tokens, request)
+
+    def on_authorize(self, request: Request) -> Response:
+        return oauth_endpoints.authorize(self.platform, self.tokens, request)
 
     # -- mock-only endpoints ------------------------------------------------
 

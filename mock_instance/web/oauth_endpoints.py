@@ -1,4 +1,4 @@
-"""The OAuth endpoints over HTTP: ``/oauth_token.do`` and ``/oauth_revoke_token.do``.
+"""The OAuth endpoints over HTTP: ``/oauth_token.do``, ``/oauth_revoke_token.do``, ``/oauth_auth.do``.
 
 The oauth layer decides; this module reads the request the way the platform
 reads it and writes the platform's replies (docs/platform.md §4, §10), with the
@@ -7,8 +7,11 @@ recorded replies of ``refusal_bodies`` and ``revoke_responses`` (§9) where set.
 
 from __future__ import annotations
 
+import html
+
 from werkzeug.wrappers import Request, Response
 
+from ..oauth.authorize import AuthorizeRefusal, AuthorizeRequest
 from ..oauth.request import FORM_CONTENT_TYPE, TokenRequest
 from ..oauth.tokens import TokenService
 from ..platform.refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
@@ -73,3 +76,23 @@ def revoke(platform: Platform, tokens: TokenService, request: Request) -> Respon
         token_value = _parameters(platform, request).get("token")
     known = tokens.revoke(token_value or "")
     return reply_response(platform.settings.revoke_responses["known" if known else "unknown"])
+
+
+def authorize(platform: Platform, tokens: TokenService, request: Request) -> Response:
+    """``GET|POST /oauth_auth.do``: approve at once and redirect with the code (docs/platform.md §10.4)."""
+    auth_request = AuthorizeRequest(_parameters(platform, request), request.headers.get("Authorization"))
+    try:
+        location = tokens.authorize(auth_request)
+    except AuthorizeRefusal as refusal:
+        if refusal.location is not None:
+            return Response(status=302, headers={"Location": refusal.location})
+        return _page(refusal.page or f"[{refusal.code}] {refusal.sentence}")
+    except Refusal as refusal:
+        return _page(f"[{refusal.code}] {refusal.sentence}")
+    return Response(status=302, headers={"Location": location})
+
+
+def _page(text: str) -> Response:
+    """A refused authorize before its redirect: a 400 page naming the reason [CHOSEN]."""
+    body = f"<html><head><title>OAuth error</title></head><body><p>{html.escape(text)}</p></body></html>"
+    return Response(body, status=400, content_type="text/html;charset=UTF-8")
