@@ -22,7 +22,7 @@ from ..platform.glide_jwt import GlideJWTError, generate_jwt
 from ..platform.state import Platform
 from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
-from . import attachment_api, oauth_endpoints, table_api
+from . import attachment_api, guards, oauth_endpoints, table_api
 from .auth import authenticate
 from .request import InstanceRequest, read_json_object
 
@@ -33,6 +33,8 @@ log = logging.getLogger("mock_instance")
 
 #: Mock-only endpoints, not part of the platform (the README says so).
 MOCK_PREFIX = "/snjwt-mock"
+#: Where a routed request's §11 description (:class:`~mock_instance.platform.api_access.ApiCall`) is kept.
+API_CALL_KEY = "snjwt.api_call"
 
 
 def _rules() -> list[Rule]:
@@ -90,9 +92,10 @@ class InstanceApp:
                 raise InvalidResource() if request.path.startswith("/api/") else PlainNotFound() from None
             except MethodNotAllowed as e:
                 raise MethodNotSupported(sorted(e.valid_methods or [])) from None
-            return getattr(self, f"on_{endpoint}")(request, **values)
+            request.environ[API_CALL_KEY] = guards.api_call(endpoint, values, request)
+            return self._with_rate_limit_headers(request, getattr(self, f"on_{endpoint}")(request, **values))
         except HTTPException as e:
-            return e.get_response(request.environ)  # type: ignore[return-value]
+            return self._with_rate_limit_headers(request, e.get_response(request.environ))  # type: ignore[arg-type]
         except Exception as e:  # the one place a bug may land: record it for the test to see
             with self._crashes_lock:
                 self._crashes.append(e)
@@ -113,7 +116,17 @@ class InstanceApp:
             return crashes
 
     def _caller(self, request: Request) -> Caller:
-        return authenticate(self.platform.store, self.tokens, request.headers.get("Authorization"))
+        """The authenticated caller; for a REST API resource, also past its rate limit and scope check (§11)."""
+        caller = authenticate(self.platform.store, self.tokens, request.headers.get("Authorization"))
+        call = request.environ.get(API_CALL_KEY)
+        if call is not None:
+            guards.check(self.platform, request, call, caller)
+        return caller
+
+    @staticmethod
+    def _with_rate_limit_headers(request: Request, response: Response) -> Response:
+        response.headers.extend(request.environ.get(guards.HEADERS_KEY, {}))
+        return response
 
     # -- Table API ----------------------------------------------------------
 
