@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .stash import CONFIG_KEY, MARKER, TARGET_KEY, VARIANTS_KEY
+from .stash import CONFIG_KEY, GRANTS_KEY, MARKER, TARGET_KEY, VARIANTS_KEY
 
 if TYPE_CHECKING:
     from mock_instance import InstanceServer, MockInstance
-    from mock_instance.client import Chain, Keystore
+    from mock_instance.client import Chain, GrantApp, Keystore
 
     from .targets import InstanceInfo, Target
     from .tokens import AccessToken, InstanceSession, TokenResponse
@@ -43,13 +43,13 @@ def _snjwt_target(request: pytest.FixtureRequest, snjwt_keystore: Keystore) -> I
 
     Mock: every variant the collected tests ask for is provisioned once, here, before any test runs.
     """
-    from .targets import open_target, worker_id
+    from .live import open_target, worker_id
 
     config = request.config
     target = open_target(config.stash[CONFIG_KEY], snjwt_keystore, worker_id())
     config.stash[TARGET_KEY] = target
     try:
-        target.prepare(config.stash.get(VARIANTS_KEY, set()))
+        target.prepare(config.stash.get(VARIANTS_KEY, set()), config.stash.get(GRANTS_KEY, {}))
         yield target
     finally:
         problems = target.close()
@@ -84,29 +84,89 @@ def snjwt_mock(snjwt_instance: InstanceInfo) -> MockInstance:
     return snjwt_instance.mock
 
 
-@pytest.fixture
-def snjwt_chain(request: pytest.FixtureRequest, _snjwt_target: Target, snjwt_instance: InstanceInfo) -> Chain:
-    """The provisioned chain: ``client_id``, ``client_secret``, ``kid``, ``user`` (the ``sub``), ``user_field``,
-    ``algorithm``, and ``sys_ids`` of each record. Customise it with ``@pytest.mark.snjwt(...)``.
-    """
+def _variant(request: pytest.FixtureRequest) -> Any:
+    """The test's chain variant from ``@pytest.mark.snjwt(...)``; a bad marker fails the test."""
     from mock_instance.client import Variant
-
-    from .targets import VariantUnavailable
 
     marker = request.node.get_closest_marker(MARKER)
     if marker is not None and marker.args:
         pytest.fail("@pytest.mark.snjwt takes keyword arguments only", pytrace=False)
     try:
-        variant = Variant.from_marker(marker.kwargs if marker else {})
-        problem = None
+        return Variant.from_marker(marker.kwargs if marker else {})
     except ValueError as e:
         problem = str(e)
-    if problem is not None:  # failed outside the handler: one message, no chained traceback
-        pytest.fail(problem, pytrace=False)
+    pytest.fail(problem, pytrace=False)  # outside the handler: one message, no chained traceback
+
+
+@pytest.fixture
+def snjwt_chain(request: pytest.FixtureRequest, _snjwt_target: Target, snjwt_instance: InstanceInfo) -> Chain:
+    """The provisioned chain: ``client_id``, ``client_secret``, ``kid``, ``user`` (the ``sub``), ``user_field``,
+    ``algorithm``, ``user_name``, ``user_password``, and ``sys_ids`` of each record. Customise it with
+    ``@pytest.mark.snjwt(...)``.
+    """
+    from .targets import VariantUnavailable
+
+    variant = _variant(request)
     try:
         return _snjwt_target.chain(variant)
     except VariantUnavailable as e:
         pytest.skip(str(e))
+
+
+def _grant_app(request: pytest.FixtureRequest, target: Target, client_credentials: bool) -> GrantApp:
+    from .targets import VariantUnavailable
+
+    variant = _variant(request)
+    try:
+        return target.grant_app(variant, client_credentials=client_credentials)
+    except VariantUnavailable as e:
+        pytest.skip(str(e))
+
+
+@pytest.fixture
+def snjwt_grant_app(request: pytest.FixtureRequest, _snjwt_target: Target, snjwt_instance: InstanceInfo) -> GrantApp:
+    """An "OAuth API endpoint for external clients" app for the other grants (docs/platform.md §10), whose
+    OAuth Application User is the chain's user: ``client_id``, ``client_secret``, ``redirect_url``,
+    ``user_name`` and ``user_password`` (for the password grant). Provisioned like the chain (mock and live).
+    """
+    return _grant_app(request, _snjwt_target, False)
+
+
+@pytest.fixture
+def snjwt_client_credentials(request: pytest.FixtureRequest, _snjwt_target: Target,
+                             snjwt_instance: InstanceInfo) -> GrantApp:
+    """:func:`snjwt_grant_app` with the client credentials grant switched on: the system property
+    ``glide.oauth.inbound.client.credential.grant_type.enabled=true`` is created when absent (live: removed at
+    the end; an instance where an admin set it otherwise is left alone and the test skipped).
+    """
+    return _grant_app(request, _snjwt_target, True)
+
+
+@pytest.fixture
+def snjwt_password_token(_snjwt_target: Target, snjwt_instance: InstanceInfo,
+                         snjwt_grant_app: GrantApp) -> TokenResponse:
+    """A password grant's reply for the chain's user: ``access_token``, ``refresh_token``, ``scope``,
+    ``token_type``, ``expires_in`` (reprs masked). A refusal fails with the reason (mock).
+    """
+    from .tokens import grant_form, post_token
+
+    return post_token(snjwt_instance.token_url, grant_form(snjwt_grant_app, "password"),
+                      reasons=_reasons(snjwt_instance), session=_snjwt_target.http)
+
+
+@pytest.fixture
+def snjwt_client_credentials_token(_snjwt_target: Target, snjwt_instance: InstanceInfo,
+                                   snjwt_client_credentials: GrantApp) -> TokenResponse:
+    """A client credentials grant's reply (no refresh token); the token acts as the chain's user."""
+    from .tokens import grant_form, post_token
+
+    return post_token(snjwt_instance.token_url, grant_form(snjwt_client_credentials, "client_credentials"),
+                      reasons=_reasons(snjwt_instance), session=_snjwt_target.http)
+
+
+def _reasons(instance: InstanceInfo) -> Callable[[], list[str]] | None:
+    mock = instance.mock
+    return (lambda: [str(r) for r in mock.refusals]) if mock is not None else None
 
 
 @pytest.fixture
@@ -151,9 +211,7 @@ def snjwt_token(_snjwt_target: Target, snjwt_chain: Chain, snjwt_instance: Insta
     """
     from .tokens import request_token
 
-    mock = snjwt_instance.mock
-    reasons = (lambda: [str(r) for r in mock.refusals]) if mock is not None else None
-    return request_token(snjwt_instance.token_url, snjwt_chain, snjwt_jwt, reasons=reasons,
+    return request_token(snjwt_instance.token_url, snjwt_chain, snjwt_jwt, reasons=_reasons(snjwt_instance),
                          session=_snjwt_target.http)
 
 

@@ -15,15 +15,27 @@ from .fixtures import (  # noqa: F401 (re-exported: pytest collects fixtures fro
     snjwt_access_token,
     snjwt_assertion,
     snjwt_chain,
+    snjwt_client_credentials,
+    snjwt_client_credentials_token,
+    snjwt_grant_app,
     snjwt_instance,
     snjwt_jwt,
     snjwt_keystore,
     snjwt_mock,
+    snjwt_password_token,
     snjwt_server,
     snjwt_session,
     snjwt_token,
 )
-from .stash import CONFIG_KEY, MARKER, TARGET_KEY, VARIANTS_KEY
+from .stash import (
+    CLIENT_CREDENTIALS_FIXTURES,
+    CONFIG_KEY,
+    GRANT_FIXTURES,
+    GRANTS_KEY,
+    MARKER,
+    TARGET_KEY,
+    VARIANTS_KEY,
+)
 
 MARKER_HELP = (
     "snjwt(**variant): customise the JWT chain for this test: user_field, algorithm (RS/ES/HS 256/384/512), "
@@ -60,13 +72,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     from mock_instance.client import Variant
 
     variants = set()
+    grants: dict[Variant, bool] = {}
     for item in users:
         marker = item.get_closest_marker(MARKER)
         try:
-            variants.add(Variant.from_marker(marker.kwargs if marker else {}))
+            variant = Variant.from_marker(marker.kwargs if marker else {})
         except ValueError:
             continue  # reported by the test itself, when its chain is asked for
+        variants.add(variant)
+        names = set(getattr(item, "fixturenames", ()))
+        if names & (GRANT_FIXTURES | CLIENT_CREDENTIALS_FIXTURES):
+            grants[variant] = grants.get(variant, False) or bool(names & CLIENT_CREDENTIALS_FIXTURES)
     session.config.stash[VARIANTS_KEY] = variants
+    session.config.stash[GRANTS_KEY] = grants
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -87,9 +105,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def pytest_assertrepr_compare(config: pytest.Config, op: str, left: Any, right: Any) -> list[str] | None:
-    """Keep tokens and assertions out of assertion diffs (pytest shows both strings' text otherwise)."""
-    from .tokens import AccessToken, Assertion, masked
+    """Keep tokens, token responses and assertions out of assertion diffs (pytest shows their text otherwise)."""
+    from .tokens import AccessToken, Assertion, TokenResponse, masked
 
-    if isinstance(left, AccessToken | Assertion) or isinstance(right, AccessToken | Assertion):
+    if any(isinstance(side, AccessToken | Assertion | TokenResponse) for side in (left, right)):
         return [f"{masked(left)} {op} {masked(right)}", "(pytest-snjwt masks access tokens in reports)"]
     return None

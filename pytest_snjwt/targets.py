@@ -1,28 +1,33 @@
-"""The instance a test session runs against: one class per mode, behind one protocol.
+"""The instance a test session runs against, behind one protocol; the mock's target and what all modes share.
 
 - :class:`MockTarget`: one :class:`~mock_instance.MockInstance` per session (so per
   pytest-xdist worker). Every chain variant the collected tests ask for is
   provisioned once, through the Table API, then the state is snapshotted and
   restored before each test.
-- :class:`LiveTarget`: chains are provisioned on a real instance with admin
-  credentials, and everything made is deleted at session end.
-- :class:`ChainFromEnvironment`: a real instance with a pre-provisioned chain
-  read from the environment; nothing is created.
+- The live modes are in :mod:`.live`.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 import requests
 
-from mock_instance import InstanceServer, Interception, MockInstance, Secret, load_keystore, load_private_key
-from mock_instance.client import Chain, Keystore, Provisioner, TableClient, Variant, default_algorithm, make_keystore
+from mock_instance import InstanceServer, Interception, MockInstance
+from mock_instance.client import (
+    Chain,
+    GrantApp,
+    Keystore,
+    Provisioner,
+    TableClient,
+    Variant,
+    enable_client_credentials,
+    make_keystore,
+    provision_grant_app,
+)
 
 from .config import SnjwtConfig
 
@@ -57,11 +62,15 @@ class Target(Protocol):
     @property
     def mock(self) -> MockInstance | None: ...
 
-    def prepare(self, variants: set[Variant]) -> None:
-        """Provision ahead what the collected tests will ask for (where that is cheaper)."""
+    def prepare(self, variants: set[Variant], grants: Mapping[Variant, bool] | None = None) -> None:
+        """Provision ahead what the collected tests will ask for (where that is cheaper): chains, and grants
+        apps for the variants in ``grants`` (True: client credentials on as well)."""
 
     def chain(self, variant: Variant) -> Chain:
         """The chain for ``variant`` (made on first use where the mode can make one)."""
+
+    def grant_app(self, variant: Variant, *, client_credentials: bool) -> GrantApp:
+        """The grants app of ``variant``'s chain (docs/platform.md §10), client credentials on if asked."""
 
     def begin_test(self) -> None: ...
 
@@ -74,7 +83,7 @@ class Target(Protocol):
         """End the session; returns teardown problems."""
 
 
-def _admin_session(auth: tuple[str, str], *, trust_env: bool) -> requests.Session:
+def admin_session(auth: tuple[str, str], *, trust_env: bool) -> requests.Session:
     session = requests.Session()
     session.trust_env = trust_env
     session.auth = auth
@@ -82,7 +91,7 @@ def _admin_session(auth: tuple[str, str], *, trust_env: bool) -> requests.Sessio
     return session
 
 
-class _Keystores:
+class Keystores:
     """The session's key pairs, one per RS/ES family and size, made on first use."""
 
     def __init__(self, keystore: Keystore) -> None:
@@ -95,7 +104,7 @@ class _Keystores:
         return self._keystores[key]
 
 
-def _run_prefix(worker: str | None) -> str:
+def run_prefix(worker: str | None) -> str:
     return f"snjwt-{secrets.token_hex(3)}-" + (f"{worker}-" if worker else "")
 
 
@@ -110,9 +119,11 @@ class MockTarget:
         self._interception: Interception = self._mock.intercept(self.url)
         self._servers: dict[bool, InstanceServer] = {}
         self._chains: dict[Variant, Chain] = {}
+        self._grant_apps: dict[Variant, GrantApp] = {}
+        self._client_credentials = False
         self._base_state = self._mock.snapshot()
-        self._admin = _admin_session(MOCK_ADMIN, trust_env=False)
-        self._provisioner = Provisioner(TableClient(self._admin, self.url), _run_prefix(worker), _Keystores(keystore),
+        self._admin = admin_session(MOCK_ADMIN, trust_env=False)
+        self._provisioner = Provisioner(TableClient(self._admin, self.url), run_prefix(worker), Keystores(keystore),
                                         create_missing_roles=True)
         self.http = requests.Session()
         # An in-process URL needs no proxy or netrc look-up: skip the os.environ scan per request.
@@ -126,14 +137,17 @@ class MockTarget:
     def info(self) -> InstanceInfo:
         return InstanceInfo(self.url, f"{self.url}/oauth_token.do", False, self._mock)
 
-    def prepare(self, variants: set[Variant]) -> None:
-        """Provision every variant not yet made into the base state, then snapshot it.
+    def prepare(self, variants: set[Variant], grants: Mapping[Variant, bool] | None = None) -> None:
+        """Provision every variant (and grants app) not yet made into the base state, then snapshot it.
 
         A variant first asked for mid-test (``getfixturevalue``) lands here too: the
         test then goes on from the new base state.
         """
-        missing = sorted((v for v in variants if v not in self._chains), key=repr)
-        if not missing:
+        grants = grants or {}
+        missing = sorted((v for v in variants | set(grants) if v not in self._chains), key=repr)
+        apps = sorted((v for v in grants if v not in self._grant_apps), key=repr)
+        client_credentials = any(grants.values()) and not self._client_credentials
+        if not (missing or apps or client_credentials):
             return
         self._mock.restore(self._base_state)
         serving = self._interception.active
@@ -141,6 +155,12 @@ class MockTarget:
         try:
             for variant in missing:
                 self._chains[variant] = self._provisioner.provision(variant)
+            for variant in apps:
+                self._grant_apps[variant] = provision_grant_app(self._provisioner, self._chains[variant])
+            if client_credentials:
+                problem = enable_client_credentials(self._provisioner)
+                assert problem is None, problem  # a fresh mock has no such property
+                self._client_credentials = True
         finally:
             if not serving:
                 self._interception.stop()
@@ -150,6 +170,11 @@ class MockTarget:
         """The chain for ``variant``, provisioned into the base state if the collection did not see it."""
         self.prepare({variant})
         return self._chains[variant]
+
+    def grant_app(self, variant: Variant, *, client_credentials: bool) -> GrantApp:
+        """The grants app for ``variant``, provisioned into the base state if the collection did not see it."""
+        self.prepare({variant}, {variant: client_credentials})
+        return self._grant_apps[variant]
 
     def begin_test(self) -> None:
         """Back to the provisioned state; serve the instance URL in-process."""
@@ -172,105 +197,3 @@ class MockTarget:
         self._admin.close()
         self.http.close()
         return []
-
-
-class _RealInstance:
-    """What both live modes share: the URL, the token session, no mock and no server."""
-
-    live = True
-    mock = None
-
-    def __init__(self, config: SnjwtConfig) -> None:
-        self.config = config
-        self.url = config.instance
-        self.http = requests.Session()
-        self._chains: dict[Variant, Chain] = {}
-
-    @property
-    def info(self) -> InstanceInfo:
-        return InstanceInfo(self.url, f"{self.url}/oauth_token.do", True, None)
-
-    def prepare(self, variants: set[Variant]) -> None:
-        """Live chains are made when a test first asks (a run that skips tests makes fewer)."""
-
-    def begin_test(self) -> None:
-        pass
-
-    def end_test(self) -> None:
-        pass
-
-    def server(self, tls: bool) -> InstanceServer:
-        raise RuntimeError("the socket server exists only for the mock")
-
-    def close(self) -> list[str]:
-        self.http.close()
-        return []
-
-
-class LiveTarget(_RealInstance):
-    """A real instance, provisioned with admin credentials; every record made is deleted at the end."""
-
-    def __init__(self, config: SnjwtConfig, keystore: Keystore, worker: str | None = None) -> None:
-        super().__init__(config)
-        password = config.admin_password.reveal() if config.admin_password else ""
-        self._admin = _admin_session((config.admin_user or "", password), trust_env=True)
-        self._provisioner = Provisioner(TableClient(self._admin, self.url), _run_prefix(worker), _Keystores(keystore))
-
-    def chain(self, variant: Variant) -> Chain:
-        if variant not in self._chains:
-            self._chains[variant] = self._provisioner.provision(variant)
-        return self._chains[variant]
-
-    def close(self) -> list[str]:
-        problems = self._provisioner.teardown()
-        self._admin.close()
-        return problems + super().close()
-
-
-class ChainFromEnvironment(_RealInstance):
-    """A real instance with a chain someone provisioned: only the default variant exists."""
-
-    def chain(self, variant: Variant) -> Chain:
-        if variant not in self._chains:
-            self._chains[variant] = self._from_environment(variant)
-        return self._chains[variant]
-
-    def _from_environment(self, variant: Variant) -> Chain:
-        config = self.config
-        password = config.key_password.reveal() if config.key_password else None
-        data = Path(config.key_file or "").read_bytes()
-        entry = load_keystore(data, password, None, config.key_alias) if config.key_alias else \
-            load_private_key(data, password)
-        key = entry.private_key
-        algorithm = default_algorithm(key)
-        default = Variant(algorithm=algorithm)
-        # Only the default variant exists; a marker-less test asks for the RS256 placeholder.
-        asks_default = dataclasses.replace(variant, algorithm=algorithm) == default and \
-            variant.algorithm in (Variant().algorithm, algorithm)
-        if not asks_default:
-            raise VariantUnavailable(
-                f"needs a chain variant ({_describe(variant, default)}) that only provisioning can make; "
-                "give SNJWT_ADMIN_USER and SNJWT_ADMIN_PASSWORD to run it live")
-        return Chain(config.client_id or "", config.client_secret or Secret(""), config.kid, config.user or "",
-                     "(pre-provisioned)", algorithm, key, variant=default)
-
-
-def open_target(config: SnjwtConfig, keystore: Keystore, worker: str | None = None) -> Target:
-    """The target for the configured mode."""
-    if not config.live:
-        return MockTarget(config, keystore, worker)
-    if config.provisions:
-        return LiveTarget(config, keystore, worker)
-    return ChainFromEnvironment(config)
-
-
-def _describe(variant: Variant, default: Variant) -> str:
-    changed = [f"{f.name}={getattr(variant, f.name)!r}" for f in dataclasses.fields(variant)
-               if getattr(variant, f.name) != getattr(default, f.name)]
-    return ", ".join(changed) or "default"
-
-
-def worker_id() -> str | None:
-    """The pytest-xdist worker id (``gw0``...), or None when not distributed."""
-    return os.environ.get("PYTEST_XDIST_WORKER")
-

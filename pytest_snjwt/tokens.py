@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from mock_instance.client import Chain, mask_token
+from mock_instance.client import Chain, GrantApp, mask_token
 from mock_instance.client import token_form as _token_form
 
 
@@ -65,8 +65,24 @@ def request_token(token_url: str, chain: Chain, assertion: str, *, reasons: Any 
     the platform writes them only to its system log).
     """
     __tracebackhide__ = True
+    return post_token(token_url, token_form(chain, assertion), reasons=reasons, session=session)
+
+
+def grant_form(app: GrantApp, grant_type: str) -> dict[str, str]:
+    """A password (for the app's user) or client-credentials form, the client in the body
+    (docs/platform.md §10.0)."""
+    form = {"grant_type": grant_type, "client_id": app.client_id, "client_secret": app.client_secret.reveal()}
+    if grant_type == "password":
+        form.update(username=app.user_name, password=app.user_password.reveal())
+    return form
+
+
+def post_token(token_url: str, form: dict[str, str], *, reasons: Any = None,
+               session: requests.Session | None = None) -> TokenResponse:
+    """POST a token request form; a refusal raises :class:`TokenRefused` (with the mock's reasons when known)."""
+    __tracebackhide__ = True
     http = session or requests
-    response = http.post(token_url, data=token_form(chain, assertion), headers={"Accept": "application/json"})
+    response = http.post(token_url, data=form, headers={"Accept": "application/json"})
     if response.status_code != 200:
         why = ""
         if reasons is not None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 from ..crypto.jose import JWT_BEARER_GRANT_TYPE, default_algorithm, key_family
 from ..crypto.secret import Secret, mask_token
 from .assertion import DEFAULT_LIFETIME, build_claims, sign, token_form
+from .grant_apps import CLIENT_CREDENTIALS_PROPERTY, GrantApp, enable_client_credentials, provision_grant_app
 from .keys import Keystore, load_or_make_keystore, make_keystore
 from .provision import Chain, CreationLog, Provisioner, Variant, remove_records
 from .table_client import ProvisioningError, TableClient
 
 __all__ = [
-    "DEFAULT_LIFETIME", "JWT_BEARER_GRANT_TYPE", "Chain", "CreationLog", "Keystore", "ProvisioningError",
-    "Provisioner", "Secret", "TableClient", "Variant", "build_claims", "default_algorithm", "key_family",
-    "load_or_make_keystore", "make_keystore", "mask_token", "remove_records", "sign", "token_form",
+    "CLIENT_CREDENTIALS_PROPERTY", "DEFAULT_LIFETIME", "JWT_BEARER_GRANT_TYPE", "Chain", "CreationLog", "GrantApp",
+    "Keystore", "ProvisioningError", "Provisioner", "Secret", "TableClient", "Variant", "build_claims",
+    "default_algorithm", "enable_client_credentials", "key_family", "load_or_make_keystore", "make_keystore",
+    "mask_token", "provision_grant_app", "remove_records", "sign", "token_form",
 ]
