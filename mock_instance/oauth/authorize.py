@@ -19,6 +19,7 @@ from ..platform.state import PendingCode, Platform
 from ..platform.users import password_matches
 from ..tables.fields import int_or
 from ..tables.store import Record
+from .cleanup import cleanup_if_due
 from .client_auth import decode_basic
 from .grant import new_access_token
 from .subjects import check_usable, user_by_name
@@ -133,12 +134,11 @@ def _code(platform: Platform, app: Record, user: Record, target: str, redirect_u
           challenge: str | None) -> str:
     """Step 6: a new code kept in memory, or with ``authorize_returns_pending_code`` the live unused one."""
     now = platform.clock.time()
+    cleanup_if_due(platform, now)  # the cleanup job also forgets expired codes: memory stays bounded
     codes = platform.codes
-    for stale in [c for c, pending in codes.items() if pending.expires <= now]:
-        del codes[stale]  # expired codes are never accepted: keep memory bounded
     if platform.settings.authorize_returns_pending_code:
         for code, pending in codes.items():
-            if pending.app == app["sys_id"] and pending.user == user["sys_id"]:
+            if pending.app == app["sys_id"] and pending.user == user["sys_id"] and pending.expires > now:
                 return code
     lifespan = int_or(app["auth_code_lifespan"], platform.settings.auth_code_lifespan_default)
     code = new_access_token()

@@ -8,7 +8,6 @@ grant's checks.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +46,16 @@ def live_credentials(platform: Platform, app: Record, user: Record, kind: str) -
             if c["peer"] == app["sys_id"] and c["type"] == kind and (parse_glide(c["expires"]) or 0) > now]
 
 
+def newest_live_credential(platform: Platform, app: Record, user: Record, kind: str) -> Record | None:
+    """The newest unexpired ``kind`` row of this app and user: searched newest first, so a user with many
+    tokens (a refresh or client-credentials loop) costs one expiry check, not one per token."""
+    now = platform.clock.time()
+    for c in reversed(platform.store.find("oauth_credential", "user", user["sys_id"])):
+        if c["peer"] == app["sys_id"] and c["type"] == kind and (parse_glide(c["expires"]) or 0) > now:
+            return c
+    return None
+
+
 def mint(platform: Platform, app: Record, user: Record, kind: str) -> Issued:
     """A new row: token, type, expires (now + lifespan), peer, user, client_id, scopes (§10.6)."""
     now = platform.clock.time()
@@ -71,9 +80,9 @@ def extend(platform: Platform, credential: Record, app: Record, actor: str) -> I
 def mint_or_reuse(platform: Platform, app: Record, user: Record, kind: str, *, reuse: bool) -> Issued:
     """The newest live ``kind`` token of this app and user, extended, when ``reuse``; else a new one."""
     if reuse:
-        live = live_credentials(platform, app, user, kind)
-        if live:
-            return extend(platform, live[-1], app, user["user_name"])
+        live = newest_live_credential(platform, app, user, kind)
+        if live is not None:
+            return extend(platform, live, app, user["user_name"])
     return mint(platform, app, user, kind)
 
 
@@ -118,7 +127,3 @@ def issue_pair(platform: Platform, app: Record, user: Record) -> dict[str, Any]:
     refresh = mint_or_reuse(platform, app, user, REFRESH, reuse=reuse)
     return pair_body(access, refresh, scope_of(platform, app))
 
-
-def seconds_left(credential: Record, now: float) -> int:
-    """Whole seconds until a row expires (rounded up)."""
-    return math.ceil((parse_glide(credential["expires"]) or 0) - now)
