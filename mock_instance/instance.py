@@ -213,6 +213,19 @@ class MockInstance:
         self.platform.faults.clear()
 
     @property
+    def rate_limit_counts(self) -> dict[tuple[str, str], int]:
+        """Requests counted per (rate-limit rule sys_id, user sys_id) in their current window (docs/platform.md
+        §11.2: the rule's "Rate Limit Counts", readable from Python only)."""
+        with self.store.lock:
+            return {key: c.count for key, c in self.platform.rate_limit_counts.items()}
+
+    @property
+    def rate_limit_violations(self) -> list[tuple[str, str, float]]:
+        """Requests refused with 429: (rule sys_id, user sys_id, instance time), oldest first."""
+        with self.store.lock:
+            return list(self.platform.rate_limit_violations)
+
+    @property
     def errors(self) -> list[BaseException]:
         """Exceptions that escaped a request handler (each answered 500): always a mock bug."""
         return self.app.errors

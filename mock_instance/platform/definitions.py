@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from ..tables.fields import DATETIME, INTEGER, Field, NumberSeries, Table, flag, number, password, ref
 from ..tables.store import Store
+from .grant_tables import GRANT_TABLES, seed_grant_tables
 
 #: The OOB admin user [OBS], docs/platform.md §1.
 ADMIN_SYS_ID = "6816f79cc0a8016401c5a33be04be441"
@@ -144,6 +145,11 @@ PLATFORM_TABLES: tuple[Table, ...] = (
             Field("default_grant_type"),
             Field("redirect_url"),
             Field("comments"),
+            # docs/platform.md §1, §10.3, §10.4: the client-credentials user, the code lifespan (blank:
+            # a setting), and skip_authorize (stored; the mock never shows a consent page).
+            ref("user", "sys_user", label="OAuth Application User"),
+            Field("auth_code_lifespan", INTEGER),
+            flag("skip_authorize", False),
         ),
         secure=True,
         indexed=("client_id",),
@@ -191,7 +197,8 @@ PLATFORM_TABLES: tuple[Table, ...] = (
         ),
         display="type",
         secure=True,
-        indexed=("token",),
+        # user: the password grant looks up the live tokens of an app and user (docs/platform.md §10.1).
+        indexed=("token", "user"),
     ),
     Table("syslog", (Field("level"), Field("source"), Field("message")), display="message", secure=True),
     Table(
@@ -209,7 +216,7 @@ PLATFORM_TABLES: tuple[Table, ...] = (
         ),
         display="number",
     ),
-)
+) + GRANT_TABLES
 
 #: Fields the platform fills when they are blank (docs/platform.md §1): kid and
 #: shared key of a verifier map, the client secret of an application registry.
@@ -226,7 +233,7 @@ def write_syslog(store: Store, level: str, source: str, message: str) -> None:
 
 
 def seed(store: Store, admin_password: str) -> None:
-    """What a new instance holds: the admin user with the admin role."""
+    """What a new instance holds: the admin user with the admin role, the auth scope and properties of §9, §11."""
     with store.lock:
         store.insert("sys_user", {
             "sys_id": ADMIN_SYS_ID, "user_name": ADMIN_USER_NAME, "first_name": "System",
@@ -235,3 +242,4 @@ def seed(store: Store, admin_password: str) -> None:
         })
         role = store.insert("sys_user_role", {"name": ADMIN_ROLE, "description": "Administrator"})
         store.insert("sys_user_has_role", {"user": ADMIN_SYS_ID, "role": role["sys_id"]})
+        seed_grant_tables(store)

@@ -20,6 +20,9 @@ class Caller:
     sys_id: str
     user_name: str
     roles: frozenset[str]
+    #: The ``oauth_entity`` sys_id of the Bearer token the request came with (None: not a Bearer
+    #: request); the API access scope check reads it (docs/platform.md §11.1).
+    token_app: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -36,9 +39,15 @@ def roles_of(store: Store, user_sys_id: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def caller_of(store: Store, user: Record) -> Caller:
-    """The :class:`Caller` a request authenticated as ``user`` acts as."""
-    return Caller(user["sys_id"], user["user_name"], roles_of(store, user["sys_id"]))
+def caller_of(store: Store, user: Record, token_app: str | None = None) -> Caller:
+    """The :class:`Caller` a request authenticated as ``user`` acts as (``token_app``: a Bearer token's app)."""
+    return Caller(user["sys_id"], user["user_name"], roles_of(store, user["sys_id"]), token_app)
+
+
+def password_matches(user: Record, candidate: str | None) -> bool:
+    """Whether ``candidate`` is the user's password; a user without a password matches nothing."""
+    stored = user["user_password"]
+    return bool(stored) and bool(candidate) and stored.matches(candidate)
 
 
 def user_is_usable(user: Record | None) -> bool:

@@ -86,7 +86,8 @@ class Store(Catalog):
         self._generated = generated if generated is not None else {}
         self._rows: dict[str, dict[str, Record]] = {}
         self._files: dict[str, bytes] = {}
-        self._indexes: dict[tuple[str, str], dict[str, set[str]]] = {}
+        # Buckets are insertion-ordered (dicts as ordered sets): find() returns records oldest first.
+        self._indexes: dict[tuple[str, str], dict[str, dict[str, None]]] = {}
         self._counters: dict[str, int] = {}
         self._plans: dict[str, _InsertPlan] = {}
 
@@ -126,7 +127,7 @@ class Store(Catalog):
         return record
 
     def find(self, table: str, field: str, value: str) -> list[Record]:
-        """Records whose ``field`` equals ``value`` (index-backed where the table declares one)."""
+        """Records whose ``field`` equals ``value``, oldest first (index-backed where the table declares one)."""
         self.table(table)
         root = self.root(table)
         index = self._indexes.get((root, field))
@@ -274,17 +275,19 @@ class Store(Catalog):
         old = self._rows[root].get(sys_id)
         for name in self._indexed_fields(root):
             if old is not None:
+                if _plain(old.get(name)) == _plain(record.get(name)):
+                    continue  # unchanged: the record keeps its place in the bucket
                 self._index_discard(root, name, old.get(name), sys_id)
             self._index_add(root, name, record.get(name), sys_id)
         self._rows[root][sys_id] = record
 
     def _index_add(self, root: str, field: str, value: Any, sys_id: str) -> None:
-        self._indexes[(root, field)].setdefault(_plain(value), set()).add(sys_id)
+        self._indexes[(root, field)].setdefault(_plain(value), {})[sys_id] = None
 
     def _index_discard(self, root: str, field: str, value: Any, sys_id: str) -> None:
         bucket = self._indexes[(root, field)].get(_plain(value))
         if bucket is not None:
-            bucket.discard(sys_id)
+            bucket.pop(sys_id, None)
             if not bucket:
                 del self._indexes[(root, field)][_plain(value)]
 

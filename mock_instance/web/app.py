@@ -17,16 +17,14 @@ from werkzeug.exceptions import NotFound as RoutingNotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..oauth.request import FORM_CONTENT_TYPE, TokenRequest
 from ..oauth.tokens import TokenService
 from ..platform.glide_jwt import GlideJWTError, generate_jwt
-from ..platform.refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
 from ..platform.state import Platform
 from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
-from . import attachment_api, faults, table_api
+from . import attachment_api, faults, guards, oauth_endpoints, table_api
 from .auth import authenticate
-from .request import InstanceRequest, read_body, read_form, read_json_object
+from .request import InstanceRequest, read_json_object
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -35,6 +33,8 @@ log = logging.getLogger("mock_instance")
 
 #: Mock-only endpoints, not part of the platform (the README says so).
 MOCK_PREFIX = "/snjwt-mock"
+#: Where a routed request's §11 description (:class:`~mock_instance.platform.api_access.ApiCall`) is kept.
+API_CALL_KEY = "snjwt.api_call"
 
 
 def _rules() -> list[Rule]:
@@ -56,15 +56,11 @@ def _rules() -> list[Rule]:
     return rules + [
         Rule("/oauth_token.do", endpoint="token", methods=["POST"]),
         Rule("/oauth_revoke_token.do", endpoint="revoke", methods=["GET", "POST"]),
+        Rule("/oauth_auth.do", endpoint="authorize", methods=["GET", "POST"]),
         Rule(f"{MOCK_PREFIX}/generate_jwt", endpoint="mock_generate_jwt", methods=["POST"]),
         Rule(f"{MOCK_PREFIX}/refusals", endpoint="mock_refusals", methods=["GET"]),
         Rule(f"{MOCK_PREFIX}/faults", endpoint="mock_faults", methods=["GET", "POST", "DELETE"]),
     ]
-
-
-def refusal_response() -> Response:
-    """The token endpoint's one answer to every refusal (docs/platform.md §4)."""
-    return json_response(REFUSAL_BODY, REFUSAL_STATUS)
 
 
 class InstanceApp:
@@ -101,9 +97,10 @@ class InstanceApp:
                 raise InvalidResource() if request.path.startswith("/api/") else PlainNotFound() from None
             except MethodNotAllowed as e:
                 raise MethodNotSupported(sorted(e.valid_methods or [])) from None
-            return getattr(self, f"on_{endpoint}")(request, **values)
+            request.environ[API_CALL_KEY] = guards.api_call(endpoint, values, request)
+            return self._with_rate_limit_headers(request, getattr(self, f"on_{endpoint}")(request, **values))
         except HTTPException as e:
-            return e.get_response(request.environ)  # type: ignore[return-value]
+            return self._with_rate_limit_headers(request, e.get_response(request.environ))  # type: ignore[arg-type]
         except Exception as e:  # the one place a bug may land: record it for the test to see
             with self._crashes_lock:
                 self._crashes.append(e)
@@ -124,7 +121,17 @@ class InstanceApp:
             return crashes
 
     def _caller(self, request: Request) -> Caller:
-        return authenticate(self.platform.store, self.tokens, request.headers.get("Authorization"))
+        """The authenticated caller; for a REST API resource, also past its rate limit and scope check (§11)."""
+        caller = authenticate(self.platform.store, self.tokens, request.headers.get("Authorization"))
+        call = request.environ.get(API_CALL_KEY)
+        if call is not None:
+            guards.check(self.platform, request, call, caller)
+        return caller
+
+    @staticmethod
+    def _with_rate_limit_headers(request: Request, response: Response) -> Response:
+        response.headers.extend(request.environ.get(guards.HEADERS_KEY, {}))
+        return response
 
     # -- Table API ----------------------------------------------------------
 
@@ -165,32 +172,13 @@ class InstanceApp:
     # -- OAuth --------------------------------------------------------------
 
     def on_token(self, request: Request) -> Response:
-        try:
-            body = read_body(request, self.platform.settings.rest_body_limit)
-        except BadRequest as e:
-            # Too large to read: refused before the grant's own checks, logged the same way.
-            self.platform.refuse(Refusal("request_too_large", str(e.detail)))
-            return refusal_response()
-        form, repeated = read_form(body) if request.mimetype == FORM_CONTENT_TYPE else ({}, frozenset())
-        token_request = TokenRequest(
-            content_type=request.mimetype,
-            form=form,
-            repeated=repeated,
-            authorization=request.headers.get("Authorization"),
-            authentication=request.headers.get("Authentication"),
-        )
-        try:
-            return json_response(self.tokens.exchange(token_request))
-        except Refusal:
-            return refusal_response()
+        return oauth_endpoints.token(self.platform, self.tokens, request)
 
     def on_revoke(self, request: Request) -> Response:
-        token = request.args.get("token")
-        if token is None and request.method == "POST":
-            body = read_body(request, self.platform.settings.rest_body_limit)
-            token = read_form(body)[0].get("token") if request.mimetype == FORM_CONTENT_TYPE else None
-        self.tokens.revoke(token or "")
-        return Response(status=200)
+        return oauth_endpoints.revoke(self.platform, self.tokens, request)
+
+    def on_authorize(self, request: Request) -> Response:
+        return oauth_endpoints.authorize(self.platform, self.tokens, request)
 
     # -- mock-only endpoints ------------------------------------------------
 

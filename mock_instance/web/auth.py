@@ -7,7 +7,7 @@ import base64
 import binascii
 
 from ..oauth.tokens import TokenService
-from ..platform.users import Caller, caller_of, user_is_usable
+from ..platform.users import Caller, caller_of, password_matches, user_is_usable
 from ..tables.errors import NotAuthenticated
 from ..tables.store import Record, Store
 
@@ -22,7 +22,8 @@ def authenticate(store: Store, tokens: TokenService, authorization: str | None) 
         if scheme == "basic":
             return caller_of(store, _basic_user(store, credentials.strip()))
         if scheme == "bearer":
-            return caller_of(store, tokens.user_for_access_token(credentials.strip()))
+            user, app = tokens.user_for_access_token(credentials.strip())
+            return caller_of(store, user, app)
     raise NotAuthenticated(f"unsupported Authorization scheme {scheme!r}")
 
 
@@ -35,7 +36,7 @@ def _basic_user(store: Store, credentials: str) -> Record:
     if not sep:
         raise NotAuthenticated("Basic credentials have no ':'")
     users = store.find("sys_user", "user_name", user_name)
-    if len(users) != 1 or not users[0]["user_password"].matches(password):
+    if len(users) != 1 or not password_matches(users[0], password):
         raise NotAuthenticated("unknown user or wrong password")
     if not user_is_usable(users[0]):
         raise NotAuthenticated(f"user {user_name!r} is inactive or locked out")

@@ -176,7 +176,7 @@ def test_passwords_never_returned(client: Client, admin: dict[str, str], instanc
 def test_not_authenticated(client: Client, headers: dict[str, str]) -> None:
     response = client.get("/api/now/table/incident", headers=headers)
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"] == 'BASIC realm="Service-now"'
+    assert response.headers["WWW-Authenticate"] == 'Basic realm="Service-now"'  # docs/platform.md §2: the newest capture
     assert response.get_json() == envelope("User Not Authenticated", "Required to provide Auth information")
 
 
