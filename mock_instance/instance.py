@@ -105,7 +105,7 @@ class MockInstance:
     def register_table(self, name: str, fields: Iterable[Field | str], *, parent: str | None = None,
                        display: str | None = None) -> None:
         """Add a table of your own, e.g. ``register_table("u_widget", ["u_name"])``."""
-        self.store.register(user_table(name, fields, parent=parent, display=display))
+        self.platform.register_tables([user_table(name, fields, parent=parent, display=display)])
 
     def insert(self, table: str, values: Mapping[str, Any], *, actor: str = ADMIN_USER_NAME) -> dict[str, str]:
         """Create a record as ``actor`` would through the Table API; returns its public view."""

@@ -57,6 +57,9 @@ class Settings:
     #: §4 step 11 / §5: how often (instance-clock seconds) expired credentials and
     #: remembered jtis are cleaned, as the platform's cleanup job does.
     cleanup_interval: int = 3600
+    #: §2, §5: a bad, expired or revoked Bearer token is challenged ``Bearer realm="Service-now"``
+    #: (else ``Basic``, as every other Table API 401).
+    www_authenticate_bearer_on_bad_token: bool = False
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes``; unknown names and wrong types are refused."""

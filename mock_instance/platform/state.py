@@ -7,14 +7,18 @@ instance without provisioning again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from ..tables.clock import Clock
+from ..tables.fields import Table
 from ..tables.store import Snapshot, Store
-from .definitions import GENERATED_WHEN_BLANK, PLATFORM_TABLES, seed
+from .definitions import seed
+from .metadata import describe
 from .refusals import SYSLOG_SOURCE, Refusal, RefusalLog
 from .rules import platform_rules
+from .schema import Choice, core_schema
 from .settings import Settings
 
 #: (app sys_id, jti) → the instance time after which no assertion carrying it can be accepted.
@@ -38,14 +42,26 @@ class Platform:
         self.clock = Clock()
         self.settings = settings
         # Rules read the settings of the moment, not the ones at start.
-        self.store = Store(self.clock, platform_rules(lambda: self.settings), GENERATED_WHEN_BLANK)
-        for table in PLATFORM_TABLES:
-            self.store.register(table)
+        schema = core_schema()
+        self.store = Store(self.clock, platform_rules(lambda: self.settings), schema.generators())
+        self.store.register_all(schema.tables)
         self.refusals = RefusalLog(self.store)
         self.jtis: JtiMemory = {}
         #: Instance time of the last cleanup job (docs/platform.md §4 step 11, §5).
         self.last_cleanup = 0.0
-        seed(self.store, admin_password)
+        seed(self.store, admin_password, schema)
+        describe(self.store, self.store.tables(), schema.choices)
+        # Tables added after start: their metadata rows come back after a restore (the tables stay).
+        self._added: list[tuple[tuple[str, ...], tuple[Choice, ...]]] = []
+
+    def register_tables(self, tables: Iterable[Table], choices: Iterable[Choice] = ()) -> list[Table]:
+        """Add tables (parents first or not; all or none) and describe them in the metadata tables."""
+        with self.store.lock:
+            added = self.store.register_all(tables)
+            names, kept = tuple(t.name for t in added), tuple(choices)
+            describe(self.store, names, kept)
+            self._added.append((names, kept))
+            return added
 
     def configure(self, **changes: Any) -> Settings:
         """Change settings by name; unknown names and wrong types are refused (nothing changes)."""
@@ -65,6 +81,8 @@ class Platform:
         """Return to a snapshot; the clock follows real time again and refusals are cleared."""
         with self.store.lock:
             self.store.restore(state.store)
+            for names, choices in self._added:
+                describe(self.store, names, choices)
             self.jtis = dict(state.jtis)
             self.last_cleanup = state.last_cleanup
             self.settings = state.settings

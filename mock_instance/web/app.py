@@ -10,6 +10,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -61,6 +62,12 @@ def _rules() -> list[Rule]:
     ]
 
 
+@cache
+def url_map() -> Map:
+    """The routes, compiled once per process (an app is made per instance, and instances per test)."""
+    return Map(_rules(), strict_slashes=False, merge_slashes=False)
+
+
 def refusal_response() -> Response:
     """The token endpoint's one answer to every refusal (docs/platform.md §4)."""
     return json_response(REFUSAL_BODY, REFUSAL_STATUS)
@@ -72,7 +79,7 @@ class InstanceApp:
     def __init__(self, platform: Platform, tokens: TokenService) -> None:
         self.platform = platform
         self.tokens = tokens
-        self.url_map = Map(_rules(), strict_slashes=False, merge_slashes=False)
+        self.url_map = url_map()
         self._crashes: list[BaseException] = []
         self._crashes_lock = threading.Lock()
 
@@ -119,7 +126,8 @@ class InstanceApp:
             return crashes
 
     def _caller(self, request: Request) -> Caller:
-        return authenticate(self.platform.store, self.tokens, request.headers.get("Authorization"))
+        return authenticate(self.platform.store, self.tokens, request.headers.get("Authorization"),
+                            bearer_challenge=self.platform.settings.www_authenticate_bearer_on_bad_token)
 
     # -- Table API ----------------------------------------------------------
 

@@ -80,7 +80,7 @@ class Renderer:
         if sys_id and self.display != "false":
             target = self.store.get(table, sys_id) if self.store.has_table(table) else None
             if target is not None:
-                display_field = self.store.table(target["sys_class_name"]).display
+                display_field = self.store.display_field(target["sys_class_name"])
                 shown = target.get(display_field) if isinstance(target.get(display_field), str) else sys_id
         if self.display == "all":
             out: dict[str, str] = {"display_value": shown}

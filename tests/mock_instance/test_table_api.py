@@ -176,7 +176,18 @@ def test_passwords_never_returned(client: Client, admin: dict[str, str], instanc
 def test_not_authenticated(client: Client, headers: dict[str, str]) -> None:
     response = client.get("/api/now/table/incident", headers=headers)
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"] == 'BASIC realm="Service-now"'
+    assert response.headers["WWW-Authenticate"] == 'Basic realm="Service-now"'  # docs/platform.md §2
+    assert response.get_json() == envelope("User Not Authenticated", "Required to provide Auth information")
+
+
+@pytest.mark.parametrize(("headers", "challenge"), [
+    ({"Authorization": "Bearer nope"}, 'Bearer realm="Service-now"'),
+    ({}, 'Basic realm="Service-now"'), (basic("admin", "wrong"), 'Basic realm="Service-now"')])
+def test_bad_bearer_challenge_follows_its_setting(client: Client, instance: MockInstance, headers: dict[str, str],
+                                                  challenge: str) -> None:
+    instance.configure(www_authenticate_bearer_on_bad_token=True)
+    response = client.get("/api/now/table/incident", headers=headers)
+    assert (response.status_code, response.headers["WWW-Authenticate"]) == (401, challenge)
     assert response.get_json() == envelope("User Not Authenticated", "Required to provide Auth information")
 
 
