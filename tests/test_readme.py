@@ -15,6 +15,7 @@ import requests
 
 from mock_instance import ACCESS_TOKEN_REASONS, REASONS, Settings
 from mock_instance.client import Provisioner, TableClient, Variant, make_keystore
+from mock_instance.platform.settings import setting_text
 from tests.helpers import serving, start_serve, url_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,7 +182,7 @@ def test_troubleshooting_table_has_every_reason_code() -> None:
 def test_settings_table_matches_the_settings() -> None:
     section = README.split("### Settings", 1)[1].split("\n## ", 1)[0]
     rows = dict(re.findall(r"^\| `(\w+)` \| `([^`]+)` \|", section, re.M))
-    expected = {f.name: str(getattr(Settings(), f.name)).lower() for f in dataclasses.fields(Settings)}
+    expected = {f.name: setting_text(getattr(Settings(), f.name)) for f in dataclasses.fields(Settings)}
     assert rows == expected
 
 

@@ -1,5 +1,7 @@
 """The mock's behaviour switches: every platform behaviour docs/platform.md §9 lists.
 
+Values are booleans, whole numbers and, where §9 says so, text (a time zone name).
+
 Each default is the one docs/platform.md names. Settings are per :class:`MockInstance`
 (``MockInstance(settings=Settings(...))`` or ``instance.configure(...)``) and
 available as ``snjwt-mock serve`` options (``--set name=value``).
@@ -10,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MB = 1024 * 1024
 
@@ -60,6 +63,9 @@ class Settings:
     #: §2, §5: a bad, expired or revoked Bearer token is challenged ``Bearer realm="Service-now"``
     #: (else ``Basic``, as every other Table API 401).
     www_authenticate_bearer_on_bad_token: bool = False
+    #: §12.2: the instance's own time zone (IANA name), for display values when neither the
+    #: caller's ``time_zone`` nor the ``glide.sys.default.tz`` property is set.
+    system_time_zone: str = "America/Los_Angeles"
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes``; unknown names and wrong types are refused."""
@@ -72,31 +78,62 @@ class Settings:
 
 
 def _checked(changes: dict[str, Any]) -> dict[str, Any]:
-    types = {f.name: f.type for f in dataclasses.fields(Settings)}
+    types = _types()
     out: dict[str, Any] = {}
     for name, value in changes.items():
         if name not in types:
             raise ValueError(f"unknown setting {name!r}; known: {', '.join(sorted(types))}")
-        expected = bool if types[name] in (bool, "bool") else int
-        if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+        expected = types[name]
+        if expected == "int" and (isinstance(value, bool) or not isinstance(value, int)):
             raise TypeError(f"setting {name!r} takes a whole number, not {value!r}")
-        if expected is bool and not isinstance(value, bool):
+        if expected == "bool" and not isinstance(value, bool):
             raise TypeError(f"setting {name!r} takes True or False, not {value!r}")
+        if expected == "str":
+            if not isinstance(value, str):
+                raise TypeError(f"setting {name!r} takes a string, not {value!r}")
+            _CHECKS.get(name, lambda _v: None)(value)
         out[name] = value
     return out
 
 
-def parse_setting(text: str) -> tuple[str, bool | int]:
-    """Parse ``name=value`` from the command line (``true``/``false``/``on``/``off``/an integer)."""
+def _types() -> dict[str, str]:
+    # Annotations are strings here (from __future__ import annotations): "bool", "int", "str".
+    return {f.name: f.type if isinstance(f.type, str) else f.type.__name__ for f in dataclasses.fields(Settings)}
+
+
+def _check_zone(value: str) -> None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"setting 'system_time_zone' takes an IANA time zone name, not {value!r}") from None
+
+
+#: Settings whose text has a form to check.
+_CHECKS = {"system_time_zone": _check_zone}
+
+
+def setting_text(value: Any) -> str:
+    """A setting's value as the command line and the README write it (``true``, ``3600``, a zone name)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def parse_setting(text: str) -> tuple[str, bool | int | str]:
+    """Parse ``name=value`` from the command line (``true``/``false``/``on``/``off``, an integer, or text)."""
     name, sep, raw = text.partition("=")
     name = name.strip().replace("-", "_")
     if not sep:
         raise ValueError(f"expected name=value, got {text!r}")
-    types = {f.name: f.type for f in dataclasses.fields(Settings)}
+    types = _types()
     if name not in types:
         raise ValueError(f"unknown setting {name!r}; known: {', '.join(sorted(types))}")
+    if types[name] == "str":
+        value = raw.strip()
+        _CHECKS.get(name, lambda _v: None)(value)
+        return name, value
     raw = raw.strip().lower()
-    if types[name] in (bool, "bool"):
+    if types[name] == "bool":
         if raw in ("1", "true", "yes", "on"):
             return name, True
         if raw in ("0", "false", "no", "off"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .fields import INTEGER, PASSWORD, Field
+from .fields import NUMERIC_KINDS, PASSWORD, Field
 from .store import Record, Store
 
 
@@ -32,7 +32,7 @@ class TableResolver:
                 break
             chain.append(f)
             table = f.reference
-        result = (tuple(chain), chain[-1].kind == INTEGER) if chain else None
+        result = (tuple(chain), chain[-1].kind in NUMERIC_KINDS) if chain else None
         self._paths[path] = result
         return result
 
@@ -44,18 +44,24 @@ class TableResolver:
         return bool(walked and walked[1])
 
     def value(self, record: Record, path: str) -> str:
+        target, f = self.walk(record, path)
+        value = target.get(f.name) if target is not None and f is not None else None
+        return value if isinstance(value, str) else ""
+
+    def walk(self, record: Record, path: str) -> tuple[Record | None, Field | None]:
+        """The record at the end of a dot-walk and its last column: ``(None, field)`` when a link is empty."""
         walked = self._walk(path)
         if walked is None:
-            return ""
+            return None, None
         chain = walked[0]
         current: Record | None = record
         for f in chain[:-1]:
             target = current.get(f.name) if current else None
-            current = self._store.get(f.reference, target) if target else None  # type: ignore[arg-type]
+            ref_table = f.reference or ""
+            current = self._store.get(ref_table, target) if target and self._store.has_table(ref_table) else None
             if current is None:
-                return ""
-        value = current.get(chain[-1].name) if current else None
-        return value if isinstance(value, str) else ""
+                return None, chain[-1]
+        return current, chain[-1]
 
 
 def public_view(store: Store, record: Record) -> dict[str, str]:

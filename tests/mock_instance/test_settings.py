@@ -39,9 +39,21 @@ def test_settings_are_checked() -> None:
 
 
 def test_every_setting_parses_from_the_command_line() -> None:
+    samples = {"bool": "true", "int": "7", "str": "Europe/Paris"}
     for f in dataclasses.fields(Settings):
-        value = "true" if f.type in (bool, "bool") else "7"
-        assert parse_setting(f"{f.name}={value}")[0] == f.name
+        assert parse_setting(f"{f.name}={samples[str(f.type)]}")[0] == f.name
+
+
+def test_text_settings_are_checked() -> None:
+    assert parse_setting("system_time_zone= Asia/Tokyo ") == ("system_time_zone", "Asia/Tokyo")
+    assert MockInstance(system_time_zone="UTC").settings.system_time_zone == "UTC"
+    for bad in ("Mars/Olympus", "", "../etc"):
+        with pytest.raises(ValueError, match="IANA time zone name"):
+            parse_setting(f"system_time_zone={bad}")
+        with pytest.raises(ValueError, match="IANA time zone name"):
+            Settings().replace(system_time_zone=bad)
+    with pytest.raises(TypeError, match="a string"):
+        Settings().replace(system_time_zone=7)
 
 
 @pytest.fixture

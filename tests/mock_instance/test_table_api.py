@@ -110,7 +110,7 @@ def test_reference_shapes(client: Client, admin: dict[str, str], incidents: list
     assert caller("sysparm_display_value=true")["caller_id"] == {"display_value": "Abel Tuter", "link": link}
     assert caller("sysparm_display_value=all") == {
         "caller_id": {"display_value": "Abel Tuter", "link": link, "value": user["sys_id"]},
-        "state": {"display_value": "1", "value": "1"},
+        "state": {"display_value": "New", "value": "1"},  # docs/platform.md §12.2: the choice label
         "description": {"display_value": "", "value": ""},
     }
     assert caller("sysparm_exclude_reference_link=true")["caller_id"] == user["sys_id"]

@@ -1,0 +1,101 @@
+"""Records as the Table API writes them: values, display values, reference links (docs/platform.md §2, §12.2)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from werkzeug.wrappers import Request
+
+from ..platform.display import DisplayValues, display_values
+from ..platform.state import Platform
+from ..platform.users import Caller
+from ..tables.fields import REFERENCE, Field
+from ..tables.store import Record
+from ..tables.views import TableResolver
+from .request import instance_base, truthy
+
+
+def display_mode(request: Request) -> str:
+    """``sysparm_display_value``: ``true``, ``all`` or ``false`` (anything else)."""
+    display = (request.args.get("sysparm_display_value") or "false").strip().lower()
+    return display if display in ("true", "all") else "false"
+
+
+class Renderer:
+    """Turns stored records into Table API JSON for one request's parameters.
+
+    The columns and their kinds are worked out once per request (a list can render thousands
+    of records); display values, dot-walks and links only cost when a column needs them.
+    """
+
+    def __init__(self, platform: Platform, table: str, request: Request, caller: Caller | None) -> None:
+        store = self.store = platform.store
+        self.table = table
+        self._request = request
+        self._platform = platform
+        self._caller = caller
+        self.display = display_mode(request)
+        self.exclude_links = truthy(request.args.get("sysparm_exclude_reference_link"))
+        fields = store.fields(table)
+        requested = [f.strip() for f in (request.args.get("sysparm_fields") or "").split(",") if f.strip()]
+        self._resolver: TableResolver | None = None
+        # docs/platform.md §2: unknown names in sysparm_fields are ignored.
+        columns = [c for c in requested if c in fields or ("." in c and self.resolver.is_known(c))] or list(fields)
+        self._plan = [(c, fields.get(c)) for c in columns]
+
+    @property
+    def resolver(self) -> TableResolver:
+        if self._resolver is None:
+            self._resolver = TableResolver(self.store, self.table)
+        return self._resolver
+
+    @cached_property
+    def values(self) -> DisplayValues:
+        """The caller's display values (zone, formats, language, choice labels)."""
+        return display_values(self.store, self._platform.settings, self._caller.sys_id if self._caller else None)
+
+    @cached_property
+    def base(self) -> str:
+        return instance_base(self._request)
+
+    def render(self, record: Record) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        plain = self.display == "false"
+        for column, f in self._plan:
+            target: Record | None = record
+            if f is None:
+                target, f = self.resolver.walk(record, column)
+                if f is None:
+                    continue
+            if f.kind == REFERENCE:
+                raw = target.get(f.name) if target is not None else None
+                out[column] = self._reference(f.reference or "", raw if isinstance(raw, str) else "")
+                continue
+            raw = target.get(f.name) if target is not None else None
+            value = raw if isinstance(raw, str) else ""  # a password field holds a Secret: never shown
+            if plain:
+                out[column] = value
+                continue
+            shown = self.values.of(target, f)
+            out[column] = shown if self.display == "true" else {"display_value": shown, "value": value}
+        return out
+
+    def field_display(self, record: Record, f: Field) -> str:
+        """One column's display value (for APIs that show a single field, such as aggregates)."""
+        return self.values.of(record, f)
+
+    def _reference(self, table: str, sys_id: str) -> Any:
+        if not sys_id:
+            return {"display_value": "", "value": ""} if self.display == "all" else ""
+        link = f"{self.base}/api/now/table/{table}/{sys_id}"
+        if self.display == "false":
+            return sys_id if self.exclude_links else {"link": link, "value": sys_id}
+        shown = self.values.reference(table, sys_id)
+        if self.display == "true":
+            return shown if self.exclude_links else {"display_value": shown, "link": link}
+        out: dict[str, str] = {"display_value": shown}
+        if not self.exclude_links:
+            out["link"] = link
+        out["value"] = sys_id
+        return out
