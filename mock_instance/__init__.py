@@ -31,6 +31,7 @@ _EXPORTS: dict[str, str] = {
     "MissingExtraError": "crypto.keystores",
     "MockInstance": "instance",
     "PlatformError": "tables.errors",
+    "QueryWarning": "platform.query_warnings",
     "REASONS": "platform.refusals",
     "REFUSAL_BODY": "platform.refusals",
     "RefusalRecord": "platform.refusals",
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
     from .instance import MockInstance
     from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
     from .platform.glide_jwt import GlideJWTError
+    from .platform.query_warnings import QueryWarning
     from .platform.refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
     from .platform.settings import Settings
     from .platform.state import InstanceState

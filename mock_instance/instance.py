@@ -15,13 +15,14 @@ from .oauth.tokens import TokenService
 from .platform.attachments import attach
 from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
 from .platform.glide_jwt import generate_jwt
+from .platform.query_warnings import QueryWarning
 from .platform.refusals import RefusalRecord
 from .platform.settings import Settings
 from .platform.state import InstanceState, Platform
 from .tables.clock import Clock
+from .tables.conditions import filter_records
 from .tables.errors import RecordNotFound
 from .tables.fields import Field, user_table
-from .tables.query import filter_records
 from .tables.store import Store
 from .tables.views import TableResolver, public_view
 from .transports.intercept import Interception
@@ -127,7 +128,8 @@ class MockInstance:
         """Records matching an encoded query, e.g. ``query("incident", "active=true^ORDERBYnumber")``."""
         with self.store.lock:
             resolver = TableResolver(self.store, table)
-            matched = filter_records(self.store.records(table), encoded_query, resolver)
+            warn = self.platform.query_warnings.for_query(table, "MockInstance.query")
+            matched = filter_records(self.store.records(table), encoded_query, resolver, warn)
             return [public_view(self.store, r) for r in matched]
 
     def delete(self, table: str, sys_id: str) -> bool:
@@ -154,6 +156,19 @@ class MockInstance:
     def clear_refusals(self) -> None:
         """Forget the remembered refusals (their syslog rows stay)."""
         self.platform.refusals.clear()
+
+    @property
+    def warnings(self) -> list[QueryWarning]:
+        """Query parts dropped because they could not apply (unknown field, operator...), oldest first.
+
+        The platform drops them silently (docs/platform.md §2), so a query with a typo can match
+        every row; each is also logged (logger ``mock_instance.query``). Cleared by :meth:`restore`.
+        """
+        return self.platform.query_warnings.recent()
+
+    def clear_warnings(self) -> None:
+        """Forget the remembered query warnings."""
+        self.platform.query_warnings.clear()
 
     def generate_jwt(self, provider_sys_id: str, header: str | dict[str, Any] | None = None,
                      payload: str | dict[str, Any] | None = None) -> str:

@@ -83,6 +83,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             refusals = target.mock.refusals
             if refusals:
                 report.sections.append(("snjwt refusals", "\n".join(str(r) for r in refusals)))
+            warnings = target.mock.warnings
+            if warnings:  # query parts the platform (and the mock) dropped: often why a list had every row
+                report.sections.append(("snjwt query warnings", "\n".join(str(w) for w in warnings)))
     return report
 
 

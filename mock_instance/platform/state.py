@@ -16,6 +16,7 @@ from ..tables.fields import Table
 from ..tables.store import Snapshot, Store
 from .definitions import seed
 from .metadata import describe
+from .query_warnings import QueryWarningLog
 from .refusals import SYSLOG_SOURCE, Refusal, RefusalLog
 from .rules import platform_rules
 from .schema import Choice, core_schema
@@ -46,6 +47,8 @@ class Platform:
         self.store = Store(self.clock, platform_rules(lambda: self.settings), schema.generators())
         self.store.register_all(schema.tables)
         self.refusals = RefusalLog(self.store)
+        #: Query parts dropped because they could not apply (docs/platform.md §2).
+        self.query_warnings = QueryWarningLog()
         self.jtis: JtiMemory = {}
         #: Instance time of the last cleanup job (docs/platform.md §4 step 11, §5).
         self.last_cleanup = 0.0
@@ -78,7 +81,7 @@ class Platform:
             return InstanceState(self.store.snapshot(), dict(self.jtis), self.last_cleanup, self.settings)
 
     def restore(self, state: InstanceState) -> None:
-        """Return to a snapshot; the clock follows real time again and refusals are cleared."""
+        """Return to a snapshot; the clock follows real time again, refusals and query warnings are cleared."""
         with self.store.lock:
             self.store.restore(state.store)
             for names, choices in self._added:
@@ -87,4 +90,5 @@ class Platform:
             self.last_cleanup = state.last_cleanup
             self.settings = state.settings
         self.refusals.clear()
+        self.query_warnings.clear()
         self.clock.reset()

@@ -14,13 +14,13 @@ class TableResolver:
 
     def __init__(self, store: Store, table: str) -> None:
         self._store = store
-        self._table = table
+        self.table = table
         self._paths: dict[str, tuple[tuple[Field, ...], bool] | None] = {}
 
     def _walk(self, path: str) -> tuple[tuple[Field, ...], bool] | None:
         if path in self._paths:
             return self._paths[path]
-        table: str | None = self._table
+        table: str | None = self.table
         chain: list[Field] = []
         for segment in path.split("."):
             if table is None or not self._store.has_table(table):
@@ -38,6 +38,42 @@ class TableResolver:
 
     def is_known(self, path: str) -> bool:
         return self._walk(path) is not None
+
+    def why_unknown(self, path: str) -> str:
+        """Why a query cannot use ``path`` (for the warning that says a part was dropped)."""
+        table: str | None = self.table
+        for segment in path.split("."):
+            if table is None:
+                return f"{path}: {segment!r} follows a column that is not a reference"
+            if not self._store.has_table(table):
+                return f"{path}: the mock does not carry table {table}"
+            f = self._store.fields(table).get(segment)
+            if f is None:
+                return f"no field {segment} on {table}"
+            if f.kind == PASSWORD:
+                return f"{table}.{segment} is a password field, which queries cannot read"
+            table = f.reference
+        return f"{path} is known"
+
+    def is_secret(self, path: str) -> bool:
+        """Whether ``path`` ends on a password field (its value is never written to a warning)."""
+        table: str | None = self.table
+        for segment in path.split("."):
+            f = self._store.fields(table).get(segment) if table and self._store.has_table(table) else None
+            if f is None:
+                return False
+            if f.kind == PASSWORD:
+                return True
+            table = f.reference
+        return False
+
+    def related(self, table: str) -> TableResolver | None:
+        """A resolver on another table (for JOIN and RLQUERY), None when it does not exist."""
+        return TableResolver(self._store, table) if self._store.has_table(table) else None
+
+    def records(self) -> list[Record]:
+        """The table's records (its children's included)."""
+        return list(self._store.records(self.table))
 
     def is_numeric(self, path: str) -> bool:
         walked = self._walk(path)

@@ -118,7 +118,8 @@ def list_attachments(platform: Platform, request: Request, caller: Caller) -> Re
     with store.lock:
         resolver = TableResolver(store, "sys_attachment")
         visible = [r for r in store.records("sys_attachment") if _readable(platform, caller, r)]
-        matched = list_matches(visible, request, resolver)
+        matched = list_matches(visible, request, resolver,
+                               platform.query_warnings.for_query("sys_attachment", "Attachment API sysparm_query"))
         limit, offset = page_bounds(request, DEFAULT_LIMIT)
         offset = max(offset, 0)
         base = instance_base(request)

@@ -36,7 +36,8 @@ def list_records(platform: Platform, request: Request, caller: Caller, table: st
         check_read(caller, store, table)
         renderer = Renderer(platform, table, request, caller)
         resolver = renderer.resolver
-        matched = list_matches(store.records(table), request, resolver)
+        warn = platform.query_warnings.for_query(table, "Table API sysparm_query")
+        matched = list_matches(store.records(table), request, resolver, warn)
         total = len(matched)
         limit, offset = page_bounds(request, DEFAULT_LIMIT)
         page = matched[max(offset, 0):max(offset, 0) + limit]

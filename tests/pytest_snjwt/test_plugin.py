@@ -187,6 +187,20 @@ def test_refusal_reason_in_the_report(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*- snjwt refusals -*", "user_inactive: user 'snjwt-*' is inactive"])
 
 
+def test_dropped_query_parts_in_the_report(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile('''
+        def test_typo(snjwt_session):
+            snjwt_session.post("/api/now/table/incident", json={"short_description": "one"})
+            found = snjwt_session.get("/api/now/table/incident?sysparm_query=short_descripton=two").json()["result"]
+            assert found == []
+    ''')
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*- snjwt query warnings -*",
+                                 "incident (Table API sysparm_query): dropped 'short_descripton=two': "
+                                 "no field short_descripton on incident"])
+
+
 def test_secrets_stay_out_of_reports(pytester: pytest.Pytester, tmp_path: object) -> None:
     pytester.makepyfile('''
         import json, os
