@@ -25,7 +25,7 @@ from ..platform.refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
 from ..platform.state import Platform
 from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
-from . import attachment_api, table_api
+from . import aggregate_api, attachment_api, batch_api, table_api
 from .auth import authenticate
 from .request import InstanceRequest, instance_base, read_body, read_form, read_json_object
 
@@ -46,6 +46,8 @@ def _rules() -> list[Rule]:
             Rule(f"{prefix}/table/<table>/<sys_id>", endpoint="table_record",
                  methods=["GET", "PUT", "PATCH", "DELETE"], defaults=defaults),
         ]
+        rules += [Rule(f"{prefix}/stats/<table>", endpoint="stats", methods=["GET"], defaults=defaults),
+                  Rule(f"{prefix}/batch", endpoint="batch", methods=["POST"], defaults=defaults)]
     for prefix in ("/api/now", "/api/now/v1"):
         rules += [
             Rule(f"{prefix}/attachment", endpoint="attachment_list", methods=["GET"]),
@@ -144,6 +146,15 @@ class InstanceApp:
         if request.method == "DELETE":
             return table_api.delete_record(self.platform, request, caller, table, sys_id)
         return table_api.update_record(self.platform, request, caller, table, sys_id)
+
+    # -- Aggregate and Batch APIs ---------------------------------------------
+
+    def on_stats(self, request: Request, table: str, version: str | None) -> Response:
+        return aggregate_api.stats(self.platform, request, self._caller(request), table)
+
+    def on_batch(self, request: Request, version: str | None) -> Response:
+        self._caller(request)  # the batch's caller: every item runs as them
+        return batch_api.run_batch(self.platform, request, self.dispatch_request)
 
     # -- Attachment API -----------------------------------------------------
 
