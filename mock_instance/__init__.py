@@ -34,6 +34,7 @@ _EXPORTS: dict[str, str] = {
     "QueryWarning": "platform.query_warnings",
     "REASONS": "platform.refusals",
     "REFUSAL_BODY": "platform.refusals",
+    "RecordedReply": "platform.settings",
     "RefusalRecord": "platform.refusals",
     "Secret": "crypto.secret",
     "ServerCrashed": "transports.crashes",
@@ -79,7 +80,7 @@ if TYPE_CHECKING:
     from .platform.glide_jwt import GlideJWTError
     from .platform.query_warnings import QueryWarning
     from .platform.refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
-    from .platform.settings import Settings
+    from .platform.settings import RecordedReply, Settings
     from .platform.state import InstanceState
     from .tables.clock import Clock
     from .tables.errors import PlatformError

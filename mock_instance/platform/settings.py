@@ -1,6 +1,7 @@
 """The mock's behaviour switches: every platform behaviour docs/platform.md §9 lists.
 
-Values are booleans, whole numbers and, where §9 says so, text (a time zone name).
+Values are booleans, whole numbers and, where §9 says so, text (a time zone name) and recorded
+replies (:class:`RecordedReply`).
 
 Each default is the one docs/platform.md names. Settings are per :class:`MockInstance`
 (``MockInstance(settings=Settings(...))`` or ``instance.configure(...)``) and
@@ -15,6 +16,34 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RecordedReply:
+    """A reply recorded from a real instance (docs/platform.md §9): status, ``Content-Type`` and body bytes.
+
+    Its text form, for ``--set`` and the README, is ``<status>,<content type>,<body>``.
+    """
+
+    status: int
+    content_type: str
+    body: bytes
+
+    def __str__(self) -> str:
+        return f"{self.status},{self.content_type},{self.body.decode('utf-8', 'replace')}"
+
+    @classmethod
+    def parse(cls, text: str) -> RecordedReply:
+        """Read the text form; ValueError when it is not one."""
+        status, sep, rest = text.partition(",")
+        content_type, sep2, body = rest.partition(",")
+        if not (sep and sep2 and status.strip().isdigit() and 100 <= int(status) <= 599 and content_type.strip()):
+            raise ValueError(f"a recorded reply is <status>,<content type>,<body>, not {text[:80]!r}")
+        return cls(int(status), content_type.strip(), body.encode("utf-8"))
+
+
+#: docs/platform.md §12.8 [CHOSEN]: the front end's refusal of an over-long request line.
+REQUEST_LINE_REFUSAL = RecordedReply(414, "text/html", b"<html><body><h1>414 Request-URI Too Long</h1></body></html>")
 
 
 @dataclass(frozen=True)
@@ -66,6 +95,14 @@ class Settings:
     #: §12.2: the instance's own time zone (IANA name), for display values when neither the
     #: caller's ``time_zone`` nor the ``glide.sys.default.tz`` property is set.
     system_time_zone: str = "America/Los_Angeles"
+    #: §12.6: a client-supplied sys_id must be 32 lowercase hex characters (else any 32 letters or digits).
+    strict_custom_sys_id: bool = False
+    #: §12.7: an attachment upload's ``Location`` keeps the request's ``/v1/`` segment.
+    attachment_location_keeps_version: bool = True
+    #: §12.8: the longest request line (method, target, version) served, bytes.
+    request_line_limit: int = 16384
+    #: §12.8: the reply to a longer request line, before authentication.
+    request_line_refusal: RecordedReply = REQUEST_LINE_REFUSAL
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes``; unknown names and wrong types are refused."""
@@ -92,6 +129,8 @@ def _checked(changes: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(value, str):
                 raise TypeError(f"setting {name!r} takes a string, not {value!r}")
             _CHECKS.get(name, lambda _v: None)(value)
+        if expected == "RecordedReply" and not isinstance(value, RecordedReply):
+            raise TypeError(f"setting {name!r} takes a RecordedReply(status, content_type, body), not {value!r}")
         out[name] = value
     return out
 
@@ -119,8 +158,8 @@ def setting_text(value: Any) -> str:
     return str(value)
 
 
-def parse_setting(text: str) -> tuple[str, bool | int | str]:
-    """Parse ``name=value`` from the command line (``true``/``false``/``on``/``off``, an integer, or text)."""
+def parse_setting(text: str) -> tuple[str, bool | int | str | RecordedReply]:
+    """Parse ``name=value`` from the command line (``true``/``false``/``on``/``off``, an integer, text, a reply)."""
     name, sep, raw = text.partition("=")
     name = name.strip().replace("-", "_")
     if not sep:
@@ -128,6 +167,11 @@ def parse_setting(text: str) -> tuple[str, bool | int | str]:
     types = _types()
     if name not in types:
         raise ValueError(f"unknown setting {name!r}; known: {', '.join(sorted(types))}")
+    if types[name] == "RecordedReply":
+        try:
+            return name, RecordedReply.parse(raw)
+        except ValueError as e:
+            raise ValueError(f"setting {name!r}: {e}") from None
     if types[name] == "str":
         value = raw.strip()
         _CHECKS.get(name, lambda _v: None)(value)

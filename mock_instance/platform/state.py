@@ -13,7 +13,7 @@ from typing import Any
 
 from ..tables.clock import Clock
 from ..tables.fields import Table
-from ..tables.store import Snapshot, Store
+from ..tables.store import CUSTOM_SYS_ID, STRICT_SYS_ID, Snapshot, Store
 from .definitions import seed
 from .metadata import describe
 from .query_warnings import QueryWarningLog
@@ -46,6 +46,7 @@ class Platform:
         schema = core_schema()
         self.store = Store(self.clock, platform_rules(lambda: self.settings), schema.generators())
         self.store.register_all(schema.tables)
+        self.store.accepts_sys_id = self._accepts_sys_id
         self.refusals = RefusalLog(self.store)
         #: Query parts dropped because they could not apply (docs/platform.md §2).
         self.query_warnings = QueryWarningLog()
@@ -65,6 +66,11 @@ class Platform:
             describe(self.store, names, kept)
             self._added.append((names, kept))
             return added
+
+    def _accepts_sys_id(self, sys_id: str) -> bool:
+        # docs/platform.md §12.6: any 32 letters or digits, or with strict_custom_sys_id 32 lowercase hex.
+        pattern = STRICT_SYS_ID if self.settings.strict_custom_sys_id else CUSTOM_SYS_ID
+        return pattern.fullmatch(sys_id) is not None
 
     def configure(self, **changes: Any) -> Settings:
         """Change settings by name; unknown names and wrong types are refused (nothing changes)."""

@@ -27,8 +27,10 @@ from .indexes import Indexes, plain
 Record = dict[str, Any]
 #: A function that fills a blank field (a generated secret, a kid).
 Generator = Callable[[NumberSeries], str]
-#: docs/platform.md §12.6: a client-supplied sys_id is any 32 letters or digits, kept as sent.
+#: docs/platform.md §12.6: a client-supplied sys_id is any 32 letters or digits, kept as sent
+#: (only lowercase hex, as generated ones are, with the setting strict_custom_sys_id).
 CUSTOM_SYS_ID = re.compile(r"[0-9A-Za-z]{32}")
+STRICT_SYS_ID = re.compile(r"[0-9a-f]{32}")
 
 #: Columns a client can never write (the platform ignores them in a body).
 READ_ONLY = frozenset({"sys_created_on", "sys_created_by", "sys_updated_on", "sys_updated_by",

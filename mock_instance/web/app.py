@@ -27,7 +27,7 @@ from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
 from . import aggregate_api, attachment_api, batch_api, table_api
 from .auth import authenticate
-from .request import InstanceRequest, instance_base, read_body, read_form, read_json_object
+from .request import InstanceRequest, instance_base, read_body, read_form, read_json_object, request_line
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -91,8 +91,13 @@ class InstanceApp:
         return self.wsgi_app(environ, start_response)
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        request = InstanceRequest(environ)
-        response = self.dispatch_request(request)
+        settings = self.platform.settings
+        if len(request_line(environ)) > settings.request_line_limit:
+            # docs/platform.md §12.8: the front end refuses it, before any authentication or JSON.
+            refusal = settings.request_line_refusal
+            response = Response(refusal.body, status=refusal.status, content_type=refusal.content_type)
+        else:
+            response = self.dispatch_request(InstanceRequest(environ))
         return response(environ, start_response)
 
     def dispatch_request(self, request: Request) -> Response:

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 from werkzeug.test import Client
 
-from mock_instance import MockInstance, Settings
+from mock_instance import MockInstance, RecordedReply, Settings
 from mock_instance.client import Keystore
 from mock_instance.platform.settings import parse_setting
 
@@ -23,6 +23,11 @@ def test_defaults_are_the_spec_s() -> None:
     assert (s.check_iat, s.refuse_inactive_or_expired_certificate, s.allow_hs_with_certificate) == (False, True, False)
     assert (s.reuse_live_access_token, s.accept_unwrapped_pem, s.public_client_lookup_by_aud) == (False, True, True)
     assert (s.expiry_interval_default, s.upload_size_limit, s.rest_body_limit) == (3600, 1024 ** 3, 10 * 1024 ** 2)
+    assert (s.www_authenticate_bearer_on_bad_token, s.system_time_zone, s.strict_custom_sys_id) == (
+        False, "America/Los_Angeles", False)
+    assert (s.attachment_location_keeps_version, s.request_line_limit) == (True, 16384)
+    assert s.request_line_refusal == RecordedReply(414, "text/html",
+                                                   b"<html><body><h1>414 Request-URI Too Long</h1></body></html>")
 
 
 def test_settings_are_checked() -> None:
@@ -39,9 +44,18 @@ def test_settings_are_checked() -> None:
 
 
 def test_every_setting_parses_from_the_command_line() -> None:
-    samples = {"bool": "true", "int": "7", "str": "Europe/Paris"}
+    samples = {"bool": "true", "int": "7", "str": "Europe/Paris", "RecordedReply": "400,text/html,<html></html>"}
     for f in dataclasses.fields(Settings):
         assert parse_setting(f"{f.name}={samples[str(f.type)]}")[0] == f.name
+
+
+def test_recorded_replies_parse_from_their_text() -> None:
+    name, reply = parse_setting("request_line_refusal=400, text/html;charset=UTF-8,<html>a, b</html>")
+    assert (name, reply) == ("request_line_refusal", RecordedReply(400, "text/html;charset=UTF-8", b"<html>a, b</html>"))
+    assert parse_setting(f"request_line_refusal={Settings().request_line_refusal}")[1] == Settings().request_line_refusal
+    for bad in ("414", "414,text/html", "abc,text/html,x", "999,text/html,x", "400,,x"):
+        with pytest.raises(ValueError, match="a recorded reply is <status>,<content type>,<body>"):
+            parse_setting(f"request_line_refusal={bad}")
 
 
 def test_text_settings_are_checked() -> None:
