@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "RecordedReply": "platform.settings",
     "RefusalRecord": "platform.refusals",
     "Secret": "crypto.secret",
+    "SchemaError": "platform.schema",
     "ServerCrashed": "transports.crashes",
     "Settings": "platform.settings",
     "Table": "tables.fields",
@@ -80,6 +81,7 @@ if TYPE_CHECKING:
     from .platform.glide_jwt import GlideJWTError
     from .platform.query_warnings import QueryWarning
     from .platform.refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
+    from .platform.schema import SchemaError
     from .platform.settings import RecordedReply, Settings
     from .platform.state import InstanceState
     from .tables.clock import Clock

@@ -7,7 +7,8 @@ and the WSGI app over it, and hands the app to the transports.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .crypto.secret import Secret
@@ -17,6 +18,7 @@ from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
 from .platform.glide_jwt import generate_jwt
 from .platform.query_warnings import QueryWarning
 from .platform.refusals import RefusalRecord
+from .platform.schema import SchemaError, load_schema
 from .platform.settings import Settings
 from .platform.state import InstanceState, Platform
 from .tables.clock import Clock
@@ -48,11 +50,13 @@ class MockInstance:
     """
 
     def __init__(self, *, admin_password: str = "admin", settings: Settings | None = None,
-                 **setting_changes: Any) -> None:
+                 schema: str | Path | Sequence[str | Path] | None = None, **setting_changes: Any) -> None:
         admin = Secret(admin_password)
         self.platform = Platform((settings or Settings()).replace(**setting_changes), admin.reveal())
         self.tokens = TokenService(self.platform)
         self.app = InstanceApp(self.platform, self.tokens)
+        for path in [schema] if isinstance(schema, str | Path) else (schema or []):
+            self.load_schema(path)
         self._seeded = self.snapshot()
 
     def __repr__(self) -> str:
@@ -107,6 +111,19 @@ class MockInstance:
                        display: str | None = None) -> None:
         """Add a table of your own, e.g. ``register_table("u_widget", ["u_name"])``."""
         self.platform.register_tables([user_table(name, fields, parent=parent, display=display)])
+
+    def load_schema(self, path: str | Path) -> list[str]:
+        """Load a schema file (``snjwt-mock schema pull`` writes one) on top of the tables there are.
+
+        New tables are added, new columns of existing tables too, and choices (a pulled label
+        replaces the mock's). Returns the tables added. :class:`SchemaError` when the file
+        cannot be read or applied; nothing changes then.
+        """
+        schema = load_schema(path, known=self.store.has_table)
+        try:
+            return [t.name for t in self.platform.apply_schema(schema)]
+        except ValueError as e:
+            raise SchemaError(f"schema {path}: {e}") from e
 
     def insert(self, table: str, values: Mapping[str, Any], *, actor: str = ADMIN_USER_NAME) -> dict[str, str]:
         """Create a record as ``actor`` would through the Table API; returns its public view."""

@@ -32,6 +32,8 @@ SOURCES: dict[str, tuple[str, str | None, str]] = {
     "key_alias": ("SNJWT_KEY_ALIAS", "snjwt_key_alias", "pre-provisioned chain: the keystore alias"),
     "kid": ("SNJWT_KID", "snjwt_kid", "pre-provisioned chain: the verifier map's kid"),
     "user": ("SNJWT_USER", "snjwt_user", "pre-provisioned chain: the sub value (by the app's User field)"),
+    "schema": ("SNJWT_SCHEMA", "snjwt_schema",
+               "the mock: a schema file (snjwt-mock schema pull) loaded on top of the out-of-box tables"),
 }
 CHAIN_REQUIRED = ("client_id", "client_secret", "key_file", "user")
 
@@ -55,6 +57,7 @@ class SnjwtConfig:
     key_alias: str | None = None
     kid: str | None = None
     user: str | None = None
+    schema: str | None = None
 
     @property
     def mode(self) -> str:
@@ -69,7 +72,8 @@ class SnjwtConfig:
 
     def header(self) -> str:
         """The run's header line."""
-        return f"snjwt: {self.mode} at {self.instance}"
+        extra = f" (schema {self.schema})" if self.schema and not self.live else ""
+        return f"snjwt: {self.mode} at {self.instance}{extra}"
 
 
 def _truthy(value: str) -> bool:
@@ -116,11 +120,14 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str], ini: Mapping
         key_alias=values["key_alias"],
         kid=values["kid"],
         user=values["user"],
+        schema=values["schema"],
     )
     if not instance.startswith(("http://", "https://")) and instance:
         problems.append(f"--snjwt-instance / SNJWT_INSTANCE must be an http(s) URL, not {instance!r}")
     if live:
         problems += _live_problems(config, bool(instance))
+    elif config.schema and not Path(config.schema).is_file():
+        problems.append(f"snjwt_schema / SNJWT_SCHEMA {config.schema!r} is not a readable file")
     if problems:
         raise ConfigError("pytest-snjwt cannot start: " + "; ".join(problems))
     return config
@@ -149,4 +156,6 @@ def from_pytest(config: Any) -> SnjwtConfig:
     """Resolve from a pytest ``Config``: its options, ``os.environ`` and its ini values."""
     options = {"live": config.getoption("snjwt_live"), "instance": config.getoption("snjwt_instance")}
     ini = {key: config.getini(key) for _, key, _ in SOURCES.values() if key is not None}
+    if ini.get("snjwt_schema") and config.inipath is not None:
+        ini["snjwt_schema"] = str(config.inipath.parent / ini["snjwt_schema"])  # relative to the ini file
     return resolve(options, os.environ, ini)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from mock_instance import ACCESS_TOKEN_REASONS, REASONS, Settings
+from mock_instance import ACCESS_TOKEN_REASONS, REASONS, MockInstance, Settings
 from mock_instance.client import Provisioner, TableClient, Variant, make_keystore
 from mock_instance.platform.settings import setting_text
 from tests.helpers import serving, start_serve, url_of
@@ -110,6 +110,16 @@ def test_live_mode_with_a_preprovisioned_chain(first_test: Path) -> None:
             "jwt.user@example.com": chain.user})
         assert result.returncode == 0, result.stdout + result.stderr
         assert "1 passed" in result.stdout and "pre-provisioned chain" in result.stdout
+
+
+def test_schema_pull_block(tmp_path: Path) -> None:
+    with serving("--schema", str(ROOT / "tests" / "mock_instance" / "data" / "custom_schema.json")) as (url, _):
+        result = run_block(block_for("test_schema_pull_block"), tmp_path,
+                           {PLACEHOLDER_URL: url, "'the admin password'": "admin"})
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "snjwt-mock: pulled 2 table(s) (u_asset, incident)" in result.stdout
+    loaded = MockInstance(schema=tmp_path / "snjwt-schema.json")
+    assert loaded.store.has_table("u_asset") and "u_area" in loaded.store.fields("incident")
 
 
 def test_ini_block(pytester: pytest.Pytester) -> None:

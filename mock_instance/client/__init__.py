@@ -12,10 +12,11 @@ from ..crypto.secret import Secret, mask_token
 from .assertion import DEFAULT_LIFETIME, build_claims, sign, token_form
 from .keys import Keystore, load_or_make_keystore, make_keystore
 from .provision import Chain, CreationLog, Provisioner, Variant, remove_records
+from .schema_pull import pull_schema
 from .table_client import ProvisioningError, TableClient
 
 __all__ = [
     "DEFAULT_LIFETIME", "JWT_BEARER_GRANT_TYPE", "Chain", "CreationLog", "Keystore", "ProvisioningError",
     "Provisioner", "Secret", "TableClient", "Variant", "build_claims", "default_algorithm", "key_family",
-    "load_or_make_keystore", "make_keystore", "mask_token", "remove_records", "sign", "token_form",
+    "load_or_make_keystore", "make_keystore", "mask_token", "pull_schema", "remove_records", "sign", "token_form",
 ]

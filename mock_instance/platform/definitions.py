@@ -23,8 +23,8 @@ def write_syslog(store: Store, level: str, source: str, message: str) -> None:
     store.insert("syslog", {"level": level, "source": source, "message": message})
 
 
-def seed(store: Store, admin_password: str, schema: Schema) -> None:
-    """What a new instance holds: the schema's seed rows (roles, properties), the admin user with the admin role."""
+def seed_records(store: Store, schema: Schema) -> None:
+    """A schema's seed rows (roles, properties), with stable sys_ids unless a row gives its own."""
     with store.lock:
         by_table: dict[str, list[dict[str, str]]] = {}
         for table, row in schema.records:
@@ -32,6 +32,12 @@ def seed(store: Store, admin_password: str, schema: Schema) -> None:
             by_table.setdefault(table, []).append({"sys_id": stable_id(table, key), **row})
         for table, rows in by_table.items():
             store.load(table, rows)
+
+
+def seed(store: Store, admin_password: str, schema: Schema) -> None:
+    """What a new instance holds: the schema's seed rows (roles, properties), the admin user with the admin role."""
+    with store.lock:
+        seed_records(store, schema)
         store.insert("sys_user", {
             "sys_id": ADMIN_SYS_ID, "user_name": ADMIN_USER_NAME, "first_name": "System",
             "last_name": "Administrator", "name": "System Administrator", "email": "admin@example.com",

@@ -24,28 +24,28 @@ def stable_id(*parts: str) -> str:
     return hashlib.md5("\x1f".join(parts).encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
-def describe(store: Store, tables: Iterable[str], choices: Iterable[Choice] = ()) -> None:
-    """Write the metadata rows of ``tables`` and ``choices``; rows already there are kept as they are."""
+def describe(store: Store, tables: Iterable[str], choices: Iterable[Choice] = (), *, replace: bool = False) -> None:
+    """Write the metadata rows of ``tables`` and ``choices``; rows already there are kept, or replaced."""
     with store.lock:
         rows: list[tuple[str, Mapping[str, str]]] = []
         for name in tables:
             rows += _table_rows(store.table(name))
         rows += _choice_rows(tuple(choices))
-        _load(store, rows)
+        _load(store, rows, replace)
 
 
 def describe_fields(store: Store, table: str, fields: Iterable[Field]) -> None:
     """Write the dictionary rows of columns added to an existing table."""
     with store.lock:
-        _load(store, [("sys_dictionary", _dictionary_row(store.table(table), f)) for f in fields])
+        _load(store, [("sys_dictionary", _dictionary_row(store.table(table), f)) for f in fields], False)
 
 
-def _load(store: Store, rows: list[tuple[str, Mapping[str, str]]]) -> None:
+def _load(store: Store, rows: list[tuple[str, Mapping[str, str]]], replace: bool) -> None:
     by_table: dict[str, list[Mapping[str, str]]] = {}
     for target, row in rows:
         by_table.setdefault(target, []).append(row)
     for target, batch in by_table.items():
-        store.load(target, batch)
+        store.load(target, batch, replace=replace)
 
 
 @lru_cache(maxsize=4096)

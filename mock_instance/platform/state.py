@@ -7,19 +7,19 @@ instance without provisioning again.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from ..tables.clock import Clock
-from ..tables.fields import Table
-from ..tables.store import CUSTOM_SYS_ID, STRICT_SYS_ID, Snapshot, Store
-from .definitions import seed
-from .metadata import describe
+from ..tables.fields import CUSTOM_SYS_ID, STRICT_SYS_ID, Table
+from ..tables.store import Snapshot, Store
+from .definitions import seed, seed_records
+from .metadata import describe, describe_fields
 from .query_warnings import QueryWarningLog
 from .refusals import SYSLOG_SOURCE, Refusal, RefusalLog
 from .rules import platform_rules
-from .schema import Choice, core_schema
+from .schema import Choice, Schema, core_schema
 from .settings import Settings
 
 #: (app sys_id, jti) → the instance time after which no assertion carrying it can be accepted.
@@ -44,7 +44,8 @@ class Platform:
         self.settings = settings
         # Rules read the settings of the moment, not the ones at start.
         schema = core_schema()
-        self.store = Store(self.clock, platform_rules(lambda: self.settings), schema.generators())
+        self._generated = schema.generators()
+        self.store = Store(self.clock, platform_rules(lambda: self.settings), self._generated)
         self.store.register_all(schema.tables)
         self.store.accepts_sys_id = self._accepts_sys_id
         self.refusals = RefusalLog(self.store)
@@ -55,16 +56,33 @@ class Platform:
         self.last_cleanup = 0.0
         seed(self.store, admin_password, schema)
         describe(self.store, self.store.tables(), schema.choices)
-        # Tables added after start: their metadata rows come back after a restore (the tables stay).
-        self._added: list[tuple[tuple[str, ...], tuple[Choice, ...]]] = []
+        # Tables and columns added after start stay after a restore: their metadata rows come back too.
+        self._redescribe: list[Callable[[], None]] = []
 
     def register_tables(self, tables: Iterable[Table], choices: Iterable[Choice] = ()) -> list[Table]:
         """Add tables (parents first or not; all or none) and describe them in the metadata tables."""
-        with self.store.lock:
-            added = self.store.register_all(tables)
-            names, kept = tuple(t.name for t in added), tuple(choices)
-            describe(self.store, names, kept)
-            self._added.append((names, kept))
+        return self.apply_schema(Schema(tables=tuple(tables), choices=tuple(choices)))
+
+    def apply_schema(self, schema: Schema) -> list[Table]:
+        """Load a schema on top of the tables there are: new tables, new columns, choices, seed rows.
+
+        A choice the schema gives for a value that already has one replaces its label.
+        """
+        store = self.store
+        with store.lock:
+            self._generated.update(schema.generators())
+            added = store.register_all(schema.tables)
+            names = tuple(t.name for t in added)
+            extended = [(name, store.extend(name, fields)) for name, fields in schema.extensions]
+
+            def write(replace: bool) -> None:
+                describe(store, names, schema.choices, replace=replace)
+                for name, fields in extended:
+                    describe_fields(store, name, fields)
+                seed_records(store, schema)
+
+            write(True)
+            self._redescribe.append(lambda: write(False))
             return added
 
     def _accepts_sys_id(self, sys_id: str) -> bool:
@@ -90,8 +108,8 @@ class Platform:
         """Return to a snapshot; the clock follows real time again, refusals and query warnings are cleared."""
         with self.store.lock:
             self.store.restore(state.store)
-            for names, choices in self._added:
-                describe(self.store, names, choices)
+            for redo in self._redescribe:
+                redo()
             self.jtis = dict(state.jtis)
             self.last_cleanup = state.last_cleanup
             self.settings = state.settings

@@ -8,6 +8,7 @@ platform's tables are data: :mod:`mock_instance.platform.schema` loads them.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -43,6 +44,15 @@ class NumberSeries(Protocol):
 
 #: A default is a literal string or a function of the insert (counters, actor, time) for generated values.
 Default = str | Callable[[NumberSeries], str]
+
+
+#: docs/platform.md §12.6: a client-supplied sys_id is any 32 letters or digits, kept as sent
+#: (only lowercase hex, as generated ones are, with the setting strict_custom_sys_id).
+CUSTOM_SYS_ID = re.compile(r"[0-9A-Za-z]{32}")
+STRICT_SYS_ID = re.compile(r"[0-9a-f]{32}")
+#: Columns a client can never write (the platform ignores them in a body).
+READ_ONLY = frozenset({"sys_created_on", "sys_created_by", "sys_updated_on", "sys_updated_by",
+                       "sys_mod_count", "sys_class_name"})
 
 
 def new_sys_id() -> str:

@@ -11,7 +11,6 @@ platform's: those, and the rules that run on them, come from
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -21,20 +20,12 @@ from .catalog import Catalog
 from .clock import Clock
 from .defaults import InsertContext, InsertPlan, plan_insert, rules_for
 from .errors import BadRequest
-from .fields import Field, NumberSeries, Table, coerce, new_sys_id
+from .fields import CUSTOM_SYS_ID, READ_ONLY, Field, NumberSeries, Table, coerce, new_sys_id
 from .indexes import Indexes, plain
 
 Record = dict[str, Any]
 #: A function that fills a blank field (a generated secret, a kid).
 Generator = Callable[[NumberSeries], str]
-#: docs/platform.md §12.6: a client-supplied sys_id is any 32 letters or digits, kept as sent
-#: (only lowercase hex, as generated ones are, with the setting strict_custom_sys_id).
-CUSTOM_SYS_ID = re.compile(r"[0-9A-Za-z]{32}")
-STRICT_SYS_ID = re.compile(r"[0-9a-f]{32}")
-
-#: Columns a client can never write (the platform ignores them in a body).
-READ_ONLY = frozenset({"sys_created_on", "sys_created_by", "sys_updated_on", "sys_updated_by",
-                       "sys_mod_count", "sys_class_name"})
 
 
 class BusinessRule:
@@ -187,11 +178,12 @@ class Store(Catalog):
                 rule.after_insert(self, record)
             return record
 
-    def load(self, table: str, rows: Iterable[Mapping[str, str]], *, actor: str = "system") -> int:
+    def load(self, table: str, rows: Iterable[Mapping[str, str]], *, actor: str = "system",
+             replace: bool = False) -> int:
         """Store generated rows as given, each with its ``sys_id``: literal defaults fill the rest; no rules run.
 
         For seeding the platform's own rows (metadata, roles) fast. A row whose sys_id is already
-        stored is skipped. Returns how many were stored.
+        stored is skipped, or with ``replace`` stored over it. Returns how many were stored.
         """
         with self.lock:
             plan = self._plan(table)
@@ -201,7 +193,7 @@ class Store(Catalog):
             existing = self._rows[self.root(table)]
             stored = 0
             for row in rows:
-                if row["sys_id"] not in existing:
+                if replace or row["sys_id"] not in existing:
                     self._put(table, {**plan.static_defaults, **row, **stamp})
                     stored += 1
             return stored

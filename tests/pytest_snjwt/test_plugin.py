@@ -187,6 +187,26 @@ def test_refusal_reason_in_the_report(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["*- snjwt refusals -*", "user_inactive: user 'snjwt-*' is inactive"])
 
 
+def test_the_schema_ini_key_loads_your_tables(pytester: pytest.Pytester) -> None:
+    folder = pytester.mkdir("conf")
+    (folder / "mine.json").write_text('''{"tables": [{"name": "u_widget", "fields": [{"name": "u_name"}],
+        "choices": {"u_name": [["a", "Alpha"]]}}]}''')
+    pytester.makeini("[pytest]\nsnjwt_schema = conf/mine.json\n")
+    pytester.makepyfile('''
+        def test_widget(snjwt_session, snjwt_mock):
+            created = snjwt_session.post("/api/now/table/u_widget", json={"u_name": "a"})
+            assert created.status_code == 201
+            shown = snjwt_session.get("/api/now/table/u_widget?sysparm_display_value=true").json()["result"]
+            assert [w["u_name"] for w in shown] == ["Alpha"]
+    ''')
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["snjwt: mock at https://snjwt.test (schema */conf/mine.json)"])
+    (folder / "mine.json").unlink()
+    missing = pytester.runpytest("-p", "no:cacheprovider")
+    missing.stderr.fnmatch_lines(["*snjwt_schema / SNJWT_SCHEMA '*conf/mine.json' is not a readable file*"])
+
+
 def test_dropped_query_parts_in_the_report(pytester: pytest.Pytester) -> None:
     pytester.makepyfile('''
         def test_typo(snjwt_session):
