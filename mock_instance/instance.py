@@ -15,6 +15,7 @@ from .crypto.secret import Secret
 from .oauth.tokens import TokenService
 from .platform.attachments import attach
 from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
+from .platform.demo_data import load_demo_data
 from .platform.glide_jwt import generate_jwt
 from .platform.query_warnings import QueryWarning
 from .platform.refusals import RefusalRecord
@@ -50,13 +51,16 @@ class MockInstance:
     """
 
     def __init__(self, *, admin_password: str = "admin", settings: Settings | None = None,
-                 schema: str | Path | Sequence[str | Path] | None = None, **setting_changes: Any) -> None:
+                 schema: str | Path | Sequence[str | Path] | None = None, demo_data: bool = False,
+                 **setting_changes: Any) -> None:
         admin = Secret(admin_password)
         self.platform = Platform((settings or Settings()).replace(**setting_changes), admin.reveal())
         self.tokens = TokenService(self.platform)
         self.app = InstanceApp(self.platform, self.tokens)
         for path in [schema] if isinstance(schema, str | Path) else (schema or []):
             self.load_schema(path)
+        if demo_data:
+            self.load_demo_data()
         self._seeded = self.snapshot()
 
     def __repr__(self) -> str:
@@ -124,6 +128,14 @@ class MockInstance:
             return [t.name for t in self.platform.apply_schema(schema)]
         except ValueError as e:
             raise SchemaError(f"schema {path}: {e}") from e
+
+    def load_demo_data(self) -> None:
+        """Add the mock's demo records: users ``snjwt.demo.*``, two groups, departments, tasks.
+
+        Generated and marked as the mock's own; no real instance has these records. Loading
+        twice changes nothing. ``MockInstance(demo_data=True)`` loads them into the seeded state.
+        """
+        load_demo_data(self.store)
 
     def insert(self, table: str, values: Mapping[str, Any], *, actor: str = ADMIN_USER_NAME) -> dict[str, str]:
         """Create a record as ``actor`` would through the Table API; returns its public view."""

@@ -34,6 +34,7 @@ SOURCES: dict[str, tuple[str, str | None, str]] = {
     "user": ("SNJWT_USER", "snjwt_user", "pre-provisioned chain: the sub value (by the app's User field)"),
     "schema": ("SNJWT_SCHEMA", "snjwt_schema",
                "the mock: a schema file (snjwt-mock schema pull) loaded on top of the out-of-box tables"),
+    "demo_data": ("SNJWT_DEMO_DATA", "snjwt_demo_data", "the mock: add its demo records (users, groups, tasks)"),
 }
 CHAIN_REQUIRED = ("client_id", "client_secret", "key_file", "user")
 
@@ -58,6 +59,7 @@ class SnjwtConfig:
     kid: str | None = None
     user: str | None = None
     schema: str | None = None
+    demo_data: bool = False
 
     @property
     def mode(self) -> str:
@@ -72,8 +74,8 @@ class SnjwtConfig:
 
     def header(self) -> str:
         """The run's header line."""
-        extra = f" (schema {self.schema})" if self.schema and not self.live else ""
-        return f"snjwt: {self.mode} at {self.instance}{extra}"
+        extras = [] if self.live else [f"schema {self.schema}"] * bool(self.schema) + ["demo data"] * self.demo_data
+        return f"snjwt: {self.mode} at {self.instance}" + (f" ({', '.join(extras)})" if extras else "")
 
 
 def _truthy(value: str) -> bool:
@@ -101,12 +103,15 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str], ini: Mapping
                 value = ini.get(ini_key) or None
         values[name] = value
     problems: list[str] = []
-    live = values["live"]
-    try:
-        live = live if isinstance(live, bool) else _truthy(str(live or ""))
-    except ConfigError as e:
-        problems.append(f"snjwt_live / SNJWT_LIVE: {e}")
-        live = False
+    flags = {}
+    for name in ("live", "demo_data"):
+        flag = values[name]
+        try:
+            flags[name] = flag if isinstance(flag, bool) else _truthy(str(flag or ""))
+        except ConfigError as e:
+            problems.append(f"{SOURCES[name][1]} / {SOURCES[name][0]}: {e}")
+            flags[name] = False
+    live = flags["live"]
     instance = (values["instance"] or "").strip().rstrip("/")
     config = SnjwtConfig(
         live=live,
@@ -121,6 +126,7 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str], ini: Mapping
         kid=values["kid"],
         user=values["user"],
         schema=values["schema"],
+        demo_data=flags["demo_data"],
     )
     if not instance.startswith(("http://", "https://")) and instance:
         problems.append(f"--snjwt-instance / SNJWT_INSTANCE must be an http(s) URL, not {instance!r}")

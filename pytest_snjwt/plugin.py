@@ -39,8 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"the instance URL (live), or the mock's URL (default {_config.DEFAULT_MOCK_URL})")
     for name, (env, ini, text) in _config.SOURCES.items():
         if ini is not None:
-            parser.addini(ini, f"{text} (environment: {env})", type="bool" if name == "live" else "string",
-                          default=False if name == "live" else "")
+            flag = name in ("live", "demo_data")
+            parser.addini(ini, f"{text} (environment: {env})", type="bool" if flag else "string",
+                          default=False if flag else "")
 
 
 def pytest_configure(config: pytest.Config) -> None:

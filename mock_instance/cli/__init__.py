@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--schema", dest="schemas", action="append", default=[], metavar="FILE",
                        help="load a schema file (snjwt-mock schema pull writes one) on top of the out-of-box "
                             "tables (repeatable)")
+    serve.add_argument("--demo-data", action="store_true",
+                       help="add the mock's demo records (users snjwt.demo.*, groups, departments, tasks)")
     schema_commands.add_parser(commands)
     demo = commands.add_parser("demo", help="walk through the setup article's steps on an embedded instance")
     demo.add_argument("--json", action="store_true", help="print one JSON document instead of text")
@@ -94,7 +96,8 @@ def sign_jwt(args: argparse.Namespace) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     try:
-        instance = MockInstance(admin_password=args.admin_password, schema=args.schemas, **_settings(args.settings))
+        instance = MockInstance(admin_password=args.admin_password, schema=args.schemas, demo_data=args.demo_data,
+                                **_settings(args.settings))
     except (TypeError, ValueError) as e:  # SchemaError is a ValueError
         raise SystemExit(f"snjwt-mock: {e}") from None
     stop = threading.Event()

@@ -207,6 +207,21 @@ def test_the_schema_ini_key_loads_your_tables(pytester: pytest.Pytester) -> None
     missing.stderr.fnmatch_lines(["*snjwt_schema / SNJWT_SCHEMA '*conf/mine.json' is not a readable file*"])
 
 
+def test_the_demo_data_ini_key(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nsnjwt_demo_data = true\n")
+    pytester.makepyfile('''
+        def test_demo(snjwt_session):
+            users = snjwt_session.get("/api/now/table/sys_user?sysparm_query=user_nameSTARTSWITHsnjwt.demo.").json()
+            assert len(users["result"]) == 5
+
+        def test_still_there(snjwt_session):
+            assert len(snjwt_session.get("/api/now/table/incident").json()["result"]) == 3
+    ''')
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["snjwt: mock at https://snjwt.test (demo data)"])
+
+
 def test_dropped_query_parts_in_the_report(pytester: pytest.Pytester) -> None:
     pytester.makepyfile('''
         def test_typo(snjwt_session):
