@@ -15,7 +15,6 @@ from .crypto.secret import Secret
 from .oauth.tokens import TokenService
 from .platform.attachments import attach
 from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
-from .platform.demo_data import load_demo_data
 from .platform.glide_jwt import generate_jwt
 from .platform.query_warnings import QueryWarning
 from .platform.refusals import RefusalRecord
@@ -135,6 +134,8 @@ class MockInstance:
         Generated and marked as the mock's own; no real instance has these records. Loading
         twice changes nothing. ``MockInstance(demo_data=True)`` loads them into the seeded state.
         """
+        from .platform.demo_data import load_demo_data
+
         load_demo_data(self.store)
 
     def insert(self, table: str, values: Mapping[str, Any], *, actor: str = ADMIN_USER_NAME) -> dict[str, str]:

@@ -9,10 +9,9 @@ Formats are Java patterns (``yyyy-MM-dd``, ``hh:mm:ss a``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import NamedTuple
 
 from ..tables.clock import parse_glide
 
@@ -25,8 +24,7 @@ _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Su
 _TOKEN = re.compile(r"'([^']*)'|([GyMdHhmsSaEk])\2*|(.)", re.S)
 
 
-@dataclass(frozen=True)
-class Preferences:
+class Preferences(NamedTuple):
     """How one caller reads dates and choices: zone, Java date and time patterns, language."""
 
     zone: tzinfo
@@ -62,6 +60,8 @@ def zone(*names: str) -> tzinfo:
 
 @lru_cache(maxsize=256)
 def _zone(name: str) -> tzinfo | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # on first use: its import costs start-up
+
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):

@@ -11,15 +11,14 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 log = logging.getLogger("mock_instance.query")
 #: How many recent warnings the instance keeps.
 RECENT_WARNINGS = 200
 
 
-@dataclass(frozen=True)
-class QueryWarning:
+class QueryWarning(NamedTuple):
     """One dropped part: the table queried, where the query came from, the part, and why."""
 
     table: str

@@ -21,11 +21,10 @@ import json
 import secrets
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from ..tables.fields import KIND_OF_TYPE, REFERENCE, STRING, Default, Field, NumberSeries, Table
 
@@ -71,8 +70,7 @@ GENERATORS: dict[str, Callable[[NumberSeries], str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Choice:
+class Choice(NamedTuple):
     """One ``sys_choice`` row: a value of ``table.element`` and its label."""
 
     table: str
@@ -86,8 +84,7 @@ class Choice:
     hint: str = ""
 
 
-@dataclass(frozen=True)
-class Schema:
+class Schema(NamedTuple):
     """What schema files define: tables, fields to add to tables that exist, choices, seed rows."""
 
     tables: tuple[Table, ...] = ()
@@ -95,13 +92,14 @@ class Schema:
     choices: tuple[Choice, ...] = ()
     records: tuple[tuple[str, Mapping[str, str]], ...] = ()
     #: ``(table, field)`` → the name of its generator in :data:`GENERATORS`.
-    generated: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    generated: Mapping[tuple[str, str], str] = MappingProxyType({})
 
     def generators(self) -> dict[tuple[str, str], Callable[[NumberSeries], str]]:
         """``(table, field)`` → the function that fills it when blank (looked up now, so tests may swap one)."""
         return {key: GENERATORS[name] for key, name in self.generated.items()}
 
-    def __add__(self, other: Schema) -> Schema:
+    def __add__(self, other: Schema) -> Schema:  # type: ignore[override]
+        """Both schemas' entries (the other's generated values win)."""
         return Schema(self.tables + other.tables, self.extensions + other.extensions, self.choices + other.choices,
                       self.records + other.records, {**self.generated, **other.generated})
 
@@ -109,10 +107,11 @@ class Schema:
 @cache
 def core_schema() -> Schema:
     """The out-of-box core, read once per process from the package's files."""
-    folder = resources.files(__package__) / "schema"
+    # Next to this module (package data in the wheel); importlib.resources would cost start-up time.
+    folder = Path(__file__).with_name("schema")
     total = Schema()
     for name in CORE_FILES:
-        total = total + parse_schema(json.loads(folder.joinpath(name).read_text("utf-8")), origin=name)
+        total = total + parse_schema(json.loads((folder / name).read_text("utf-8")), origin=name)
     return total
 
 

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, NamedTuple
 
 MB = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class RecordedReply:
+class RecordedReply(NamedTuple):
     """A reply recorded from a real instance (docs/platform.md §9): status, ``Content-Type`` and body bytes.
 
     Its text form, for ``--set`` and the README, is ``<status>,<content type>,<body>``.
@@ -141,6 +139,8 @@ def _types() -> dict[str, str]:
 
 
 def _check_zone(value: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only when a zone is set: its import costs start-up
+
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):

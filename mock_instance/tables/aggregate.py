@@ -7,9 +7,9 @@ without decimals [CHOSEN].
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from .conditions import Resolver, sort_key
 
@@ -20,8 +20,7 @@ _COMPARE: dict[str, Callable[[float, float], bool]] = {
 }
 
 
-@dataclass(frozen=True)
-class Having:
+class Having(NamedTuple):
     """``aggregate^field^operator^value``: keep a group whose aggregate compares so."""
 
     aggregate: str
@@ -30,19 +29,17 @@ class Having:
     value: float
 
 
-@dataclass(frozen=True)
-class Spec:
+class Spec(NamedTuple):
     """What to compute: ``count``, fields per aggregate, groups, having, order (``COUNT``, ``AVG^f``, a field)."""
 
     count: bool = False
-    fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    fields: Mapping[str, tuple[str, ...]] = MappingProxyType({})
     group_by: tuple[str, ...] = ()
     having: tuple[Having, ...] = ()
     order_by: tuple[str, str, bool] | None = None  # (aggregate or "", field, descending)
 
 
-@dataclass
-class Group:
+class Group(NamedTuple):
     """One group: its values for the group-by fields, its records, and its stats."""
 
     key: tuple[str, ...]

@@ -7,8 +7,7 @@ series, the acting user and the instance time (docs/platform.md §12.1 "Defaults
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, NamedTuple, Protocol, TypeVar
 
 from .catalog import Catalog
 from .clock import Clock
@@ -47,8 +46,7 @@ class _Rule(Protocol):
 RuleT = TypeVar("RuleT", bound=_Rule)
 
 
-@dataclass(frozen=True)
-class InsertPlan(Generic[RuleT]):
+class InsertPlan(NamedTuple, Generic[RuleT]):
     """What an insert into one table needs, worked out once (the token endpoint inserts a lot)."""
 
     fields: Mapping[str, Field]

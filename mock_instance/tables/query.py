@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 #: Operators, longest first so that ``ISEMPTY`` wins over ``IN`` and ``<=`` over ``<``.
 OPERATORS: tuple[str, ...] = (
@@ -41,8 +42,7 @@ class Condition:
     value: str = ""
 
 
-@dataclass(frozen=True)
-class Join:
+class Join(NamedTuple):
     """``JOIN``: keep a row when a ``join_table`` row matching ``subquery`` has ``join_field`` = the row's ``field``."""
 
     table: str
@@ -53,8 +53,7 @@ class Join:
     text: str
 
 
-@dataclass(frozen=True)
-class Related:
+class Related(NamedTuple):
     """``RLQUERY``: keep a row when the count of ``table`` rows whose ``field`` is its sys_id and that
     match ``subquery`` satisfies ``op count``."""
 

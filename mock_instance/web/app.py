@@ -25,7 +25,7 @@ from ..platform.refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
 from ..platform.state import Platform
 from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
-from . import aggregate_api, attachment_api, batch_api, table_api
+from . import attachment_api, table_api
 from .auth import authenticate
 from .request import InstanceRequest, instance_base, read_body, read_form, read_json_object, request_line
 
@@ -38,29 +38,43 @@ log = logging.getLogger("mock_instance")
 MOCK_PREFIX = "/snjwt-mock"
 
 
+class _Route(Rule):
+    """A rule the app only matches and never builds a URL from.
+
+    werkzeug compiles two URL builders per rule (an ``ast`` each), most of a Map's cost, and a
+    map is made at every start; the instance never calls ``url_for``, so it skips them.
+    """
+
+    def _compile_builder(self, append_unknown: bool = True) -> Any:
+        def build(*args: Any, **kwargs: Any) -> Any:
+            raise NotImplementedError("the instance's routes are matched, never built")
+
+        return build
+
+
 def _rules() -> list[Rule]:
     rules = []
     for prefix, defaults in (("/api/now", {"version": None}), ("/api/now/<any(v1, v2):version>", {})):
         rules += [
-            Rule(f"{prefix}/table/<table>", endpoint="table_list", methods=["GET", "POST"], defaults=defaults),
-            Rule(f"{prefix}/table/<table>/<sys_id>", endpoint="table_record",
-                 methods=["GET", "PUT", "PATCH", "DELETE"], defaults=defaults),
+            _Route(f"{prefix}/table/<table>", endpoint="table_list", methods=["GET", "POST"], defaults=defaults),
+            _Route(f"{prefix}/table/<table>/<sys_id>", endpoint="table_record",
+                   methods=["GET", "PUT", "PATCH", "DELETE"], defaults=defaults),
         ]
-        rules += [Rule(f"{prefix}/stats/<table>", endpoint="stats", methods=["GET"], defaults=defaults),
-                  Rule(f"{prefix}/batch", endpoint="batch", methods=["POST"], defaults=defaults)]
+        rules += [_Route(f"{prefix}/stats/<table>", endpoint="stats", methods=["GET"], defaults=defaults),
+                  _Route(f"{prefix}/batch", endpoint="batch", methods=["POST"], defaults=defaults)]
     for prefix in ("/api/now", "/api/now/v1"):
         rules += [
-            Rule(f"{prefix}/attachment", endpoint="attachment_list", methods=["GET"]),
-            Rule(f"{prefix}/attachment/file", endpoint="attachment_file", methods=["POST"]),
-            Rule(f"{prefix}/attachment/upload", endpoint="attachment_upload", methods=["POST"]),
-            Rule(f"{prefix}/attachment/<sys_id>", endpoint="attachment", methods=["GET", "DELETE"]),
-            Rule(f"{prefix}/attachment/<sys_id>/file", endpoint="attachment_download", methods=["GET"]),
+            _Route(f"{prefix}/attachment", endpoint="attachment_list", methods=["GET"]),
+            _Route(f"{prefix}/attachment/file", endpoint="attachment_file", methods=["POST"]),
+            _Route(f"{prefix}/attachment/upload", endpoint="attachment_upload", methods=["POST"]),
+            _Route(f"{prefix}/attachment/<sys_id>", endpoint="attachment", methods=["GET", "DELETE"]),
+            _Route(f"{prefix}/attachment/<sys_id>/file", endpoint="attachment_download", methods=["GET"]),
         ]
     return rules + [
-        Rule("/oauth_token.do", endpoint="token", methods=["POST"]),
-        Rule("/oauth_revoke_token.do", endpoint="revoke", methods=["GET", "POST"]),
-        Rule(f"{MOCK_PREFIX}/generate_jwt", endpoint="mock_generate_jwt", methods=["POST"]),
-        Rule(f"{MOCK_PREFIX}/refusals", endpoint="mock_refusals", methods=["GET"]),
+        _Route("/oauth_token.do", endpoint="token", methods=["POST"]),
+        _Route("/oauth_revoke_token.do", endpoint="revoke", methods=["GET", "POST"]),
+        _Route(f"{MOCK_PREFIX}/generate_jwt", endpoint="mock_generate_jwt", methods=["POST"]),
+        _Route(f"{MOCK_PREFIX}/refusals", endpoint="mock_refusals", methods=["GET"]),
     ]
 
 
@@ -154,10 +168,16 @@ class InstanceApp:
 
     # -- Aggregate and Batch APIs ---------------------------------------------
 
+    # Imported on first use: few sessions call them, and every session starts.
+
     def on_stats(self, request: Request, table: str, version: str | None) -> Response:
+        from . import aggregate_api
+
         return aggregate_api.stats(self.platform, request, self._caller(request), table)
 
     def on_batch(self, request: Request, version: str | None) -> Response:
+        from . import batch_api
+
         self._caller(request)  # the batch's caller: every item runs as them
         return batch_api.run_batch(self.platform, request, self.dispatch_request)
 

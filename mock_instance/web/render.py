@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from werkzeug.wrappers import Request
 
-from ..platform.display import DisplayValues, display_values
 from ..platform.state import Platform
 from ..platform.users import Caller
 from ..tables.fields import REFERENCE, Field
 from ..tables.store import Record
 from ..tables.views import TableResolver
 from .request import instance_base, truthy
+
+if TYPE_CHECKING:
+    from ..platform.display import DisplayValues
 
 
 def display_mode(request: Request) -> str:
@@ -53,6 +55,8 @@ class Renderer:
     @cached_property
     def values(self) -> DisplayValues:
         """The caller's display values (zone, formats, language, choice labels)."""
+        from ..platform.display import display_values  # only requests that ask for display values need it
+
         return display_values(self.store, self._platform.settings, self._caller.sys_id if self._caller else None)
 
     @cached_property
