@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from .errors import InvalidTable
 from .fields import SYSTEM_FIELDS, Field, Table
@@ -25,6 +26,8 @@ class Catalog:
         self._family: dict[str, frozenset[str]] = {}
         self._roots: dict[str, str] = {}
         self._display: dict[str, str | None] = {}
+        #: What callers derive from the tables and keep (a render plan...): emptied when the tables change.
+        self.memo: dict[Any, Any] = {}
 
     def register(self, table: Table) -> None:
         """Add a table (its parent must exist). Registering a name twice is refused."""
@@ -68,6 +71,7 @@ class Catalog:
             for ancestor in self.lineage(table.name)[:-1]:
                 self._family[ancestor] = self._family[ancestor] | {table.name}
         self._display.clear()
+        self.memo.clear()
         return ordered
 
     def extend(self, name: str, fields: Iterable[Field]) -> tuple[Field, ...]:
@@ -82,6 +86,8 @@ class Catalog:
             self._tables[name] = dataclasses.replace(table, fields=table.fields + added)
             for member in self.family(name):
                 self._fields[member].update((f.name, f) for f in added)
+            self._display.clear()
+            self.memo.clear()
         return added
 
     def has_table(self, name: str) -> bool:

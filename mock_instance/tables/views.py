@@ -80,8 +80,12 @@ class TableResolver:
         return bool(walked and walked[1])
 
     def value(self, record: Record, path: str) -> str:
-        target, f = self.walk(record, path)
-        value = target.get(f.name) if target is not None and f is not None else None
+        walked = self._paths.get(path) if path in self._paths else self._walk(path)
+        if walked is not None and len(walked[0]) == 1:  # a plain column: every filtered record comes here
+            value = record.get(walked[0][0].name)
+        else:
+            target, f = self.walk(record, path)
+            value = target.get(f.name) if target is not None and f is not None else None
         return value if isinstance(value, str) else ""
 
     def walk(self, record: Record, path: str) -> tuple[Record | None, Field | None]:

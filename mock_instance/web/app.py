@@ -27,7 +27,7 @@ from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
 from . import attachment_api, table_api
 from .auth import authenticate
-from .request import InstanceRequest, instance_base, read_body, read_form, read_json_object, request_line
+from .request import InstanceRequest, instance_base, might_exceed, read_body, read_form, read_json_object, request_line
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -106,7 +106,8 @@ class InstanceApp:
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         settings = self.platform.settings
-        if len(request_line(environ)) > settings.request_line_limit:
+        if might_exceed(environ, settings.request_line_limit) and \
+                len(request_line(environ)) > settings.request_line_limit:
             # docs/platform.md §12.8: the front end refuses it, before any authentication or JSON.
             refusal = settings.request_line_refusal
             response = Response(refusal.body, status=refusal.status, content_type=refusal.content_type)

@@ -39,12 +39,23 @@ class Renderer:
         self._caller = caller
         self.display = display_mode(request)
         self.exclude_links = truthy(request.args.get("sysparm_exclude_reference_link"))
-        fields = store.fields(table)
-        requested = [f.strip() for f in (request.args.get("sysparm_fields") or "").split(",") if f.strip()]
         self._resolver: TableResolver | None = None
+        key = ("render", table, request.args.get("sysparm_fields") or "", self.display == "false")
+        planned = store.memo.get(key)
+        if planned is None:
+            planned = store.memo[key] = self._columns(request.args.get("sysparm_fields") or "")
+        self._plan, self._fast = planned
+
+    def _columns(self, names: str) -> tuple[list[tuple[str, Field | None]], list[tuple[str, str | None]] | None]:
+        fields = self.store.fields(self.table)
+        requested = [f.strip() for f in names.split(",") if f.strip()]
         # docs/platform.md §2: unknown names in sysparm_fields are ignored.
         columns = [c for c in requested if c in fields or ("." in c and self.resolver.is_known(c))] or list(fields)
-        self._plan = [(c, fields.get(c)) for c in columns]
+        plan = [(c, fields.get(c)) for c in columns]
+        # Plain values and no dot-walks (most requests): a loop that only reads and links.
+        fast = None if self.display != "false" or any(f is None for _, f in plan) else [
+            (c, f.reference or "" if f.kind == REFERENCE else None) for c, f in plan if f is not None]
+        return plan, fast
 
     @property
     def resolver(self) -> TableResolver:
@@ -64,6 +75,8 @@ class Renderer:
         return instance_base(self._request)
 
     def render(self, record: Record) -> dict[str, Any]:
+        if self._fast is not None:
+            return self._render_plain(record)
         out: dict[str, Any] = {}
         plain = self.display == "false"
         for column, f in self._plan:
@@ -85,9 +98,18 @@ class Renderer:
             out[column] = shown if self.display == "true" else {"display_value": shown, "value": value}
         return out
 
-    def field_display(self, record: Record, f: Field) -> str:
-        """One column's display value (for APIs that show a single field, such as aggregates)."""
-        return self.values.of(record, f)
+    def _render_plain(self, record: Record) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for column, ref_table in self._fast or ():
+            raw = record.get(column)
+            value = raw if isinstance(raw, str) else ""  # a password field holds a Secret: never shown
+            if ref_table is None:
+                out[column] = value
+            elif not value or self.exclude_links:
+                out[column] = value
+            else:
+                out[column] = {"link": f"{self.base}/api/now/table/{ref_table}/{value}", "value": value}
+        return out
 
     def _reference(self, table: str, sys_id: str) -> Any:
         if not sys_id:

@@ -93,6 +93,13 @@ def int_arg(request: Request, name: str, default: int) -> int:
     return int_or(request.args.get(name) or "", default)
 
 
+def might_exceed(environ: dict[str, Any], limit: int) -> bool:
+    """Whether the request line could be over ``limit`` bytes (quoting at most triples the path): cheap."""
+    target = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+    size = len(target) if target else 3 * len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", ""))
+    return size + 32 > limit
+
+
 def request_line(environ: dict[str, Any]) -> bytes:
     """The request line as the client sent it: method, target, version (docs/platform.md §12.8).
 
