@@ -34,6 +34,8 @@ class InstanceState:
     jtis: JtiMemory
     last_cleanup: float
     settings: Settings
+    #: How many schemas had been applied when it was taken (their metadata rows are in it).
+    schemas: int = 0
 
 
 class Platform:
@@ -102,13 +104,14 @@ class Platform:
     def snapshot(self) -> InstanceState:
         """Copy the whole state (records, files, jtis, settings)."""
         with self.store.lock:
-            return InstanceState(self.store.snapshot(), dict(self.jtis), self.last_cleanup, self.settings)
+            return InstanceState(self.store.snapshot(), dict(self.jtis), self.last_cleanup, self.settings,
+                                 len(self._redescribe))
 
     def restore(self, state: InstanceState) -> None:
         """Return to a snapshot; the clock follows real time again, refusals and query warnings are cleared."""
         with self.store.lock:
             self.store.restore(state.store)
-            for redo in self._redescribe:
+            for redo in self._redescribe[state.schemas:]:  # applied after the snapshot: the tables stay
                 redo()
             self.jtis = dict(state.jtis)
             self.last_cleanup = state.last_cleanup
