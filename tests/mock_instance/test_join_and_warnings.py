@@ -172,3 +172,20 @@ def test_warnings_come_from_every_list_and_restore_clears_them(client: Client, i
 def test_a_good_query_warns_nothing(instance: MockInstance) -> None:
     instance.query("incident", f"caller_id={ADMIN_SYS_ID}^stateIN1,2^ORpriority<3^NQactive=true^ORDERBYDESCnumber^EQ")
     assert instance.warnings == []
+
+
+def test_the_server_logs_a_dropped_part() -> None:
+    import requests
+
+    from tests.helpers import start_serve, url_of
+
+    process, lines = start_serve()
+    try:
+        found = requests.get(f"{url_of(lines)}/api/now/table/incident?sysparm_query=short_descripton=x",
+                             auth=("admin", "admin"), timeout=30)
+        assert (found.status_code, found.json()) == (200, {"result": []})
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=30)
+    assert ("query part dropped: incident (Table API sysparm_query): dropped 'short_descripton=x': "
+            "no field short_descripton on incident") in stderr
