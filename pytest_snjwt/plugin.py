@@ -70,8 +70,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "--snjwt-set accept_pysnc_header=true; repeatable; ignored live")
     for name, (env, ini, text) in _config.SOURCES.items():
         if ini is not None:
-            parser.addini(ini, f"{text} (environment: {env})", type="bool" if name == "live" else "string",
-                          default=False if name == "live" else "")
+            flag = name in ("live", "demo_data")
+            parser.addini(ini, f"{text} (environment: {env})", type="bool" if flag else "string",
+                          default=False if flag else "")
     parser.addini("snjwt_mock_settings", "mock settings for every mock instance, NAME=VALUE one per line "
                   "(ignored live)", type="linelist", default=[])
 
@@ -193,6 +194,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             refusals = target.mock.refusals
             if refusals:
                 report.sections.append(("snjwt refusals", "\n".join(str(r) for r in refusals)))
+            warnings = target.mock.warnings
+            if warnings:  # query parts the platform (and the mock) dropped: often why a list had every row
+                report.sections.append(("snjwt query warnings", "\n".join(str(w) for w in warnings)))
     return report
 
 
