@@ -35,6 +35,7 @@ class Resolver(Protocol):
     def why_unknown(self, path: str) -> str: ...
     def is_secret(self, path: str) -> bool: ...
     def related(self, table: str) -> Resolver | None: ...
+    def why_unrelated(self, table: str) -> str: ...
     def records(self) -> Iterable[Any]: ...
 
 
@@ -126,7 +127,7 @@ def _join(join: Join, resolver: Resolver, warn: Warn) -> Predicate | None:
     if join.table != resolver.table:
         reason = f"a JOIN names the queried table first ({resolver.table}, not {join.table})"
     elif other is None:
-        reason = f"no table {join.join_table}"
+        reason = resolver.why_unrelated(join.join_table)
     elif not resolver.is_known(join.field):
         reason = resolver.why_unknown(join.field)
     elif not other.is_known(join.join_field):
@@ -143,7 +144,7 @@ def _join(join: Join, resolver: Resolver, warn: Warn) -> Predicate | None:
 def _related(rel: Related, resolver: Resolver, warn: Warn) -> Predicate | None:
     other = resolver.related(rel.table)
     if other is None:
-        warn(rel.text, f"no table {rel.table}")
+        warn(rel.text, resolver.why_unrelated(rel.table))
         return None
     if not other.is_known(rel.field):
         warn(rel.text, other.why_unknown(rel.field))

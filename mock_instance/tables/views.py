@@ -83,6 +83,12 @@ class TableResolver:
             return None
         return TableResolver(self._store, table, self._readable)
 
+    def why_unrelated(self, table: str) -> str:
+        """Why :meth:`related` has no resolver for ``table`` (for the warning that says a part was dropped)."""
+        if not self._store.has_table(table):
+            return f"no table {table}"
+        return f"the caller may not read {table}"
+
     def records(self) -> list[Record]:
         """The table's records (its children's included)."""
         return list(self._store.records(self.table))
