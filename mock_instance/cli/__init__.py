@@ -1,4 +1,4 @@
-"""``snjwt-mock``: run the fake instance standalone, or walk through the setup (``demo``)."""
+"""``snjwt-mock``: run the fake instance standalone, walk through the setup (``demo``), pull a schema."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from ..instance import ADMIN_USER_NAME, MockInstance
 from ..platform.settings import Settings, parse_setting
 from . import cleanup
+from . import schema as schema_commands
 
 DEFAULT_PORT = 8765
 
@@ -45,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
                             f"settings: {', '.join(Settings.names())}")
     serve.add_argument("--demo", action="store_true",
                        help="provision a ready JWT chain at start and print what a client needs")
+    serve.add_argument("--schema", dest="schemas", action="append", default=[], metavar="FILE",
+                       help="load a schema file (snjwt-mock schema pull writes one) on top of the out-of-box "
+                            "tables (repeatable)")
+    serve.add_argument("--demo-data", action="store_true",
+                       help="add the mock's demo records (users snjwt.demo.*, groups, departments, tasks)")
+    schema_commands.add_parser(commands)
     demo = commands.add_parser("demo", help="walk through the setup article's steps on an embedded instance")
     demo.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     sign = commands.add_parser("jwt", help="sign a fresh JWT assertion (aud = iss = client id, new jti) and print it")
@@ -67,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return sign_jwt(args)
     if args.command == "cleanup":
         return cleanup.run(args)
+    if args.command == "schema":
+        return schema_commands.run(args, say)
     from .demo import run_demo
 
     return run_demo(as_json=args.json)
@@ -91,8 +100,9 @@ def sign_jwt(args: argparse.Namespace) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     try:
-        instance = MockInstance(admin_password=args.admin_password, **_settings(args.settings))
-    except (TypeError, ValueError) as e:
+        instance = MockInstance(admin_password=args.admin_password, schema=args.schemas, demo_data=args.demo_data,
+                                **_settings(args.settings))
+    except (TypeError, ValueError) as e:  # SchemaError is a ValueError
         raise SystemExit(f"snjwt-mock: {e}") from None
     stop = threading.Event()
 

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 #: one light name (the plugin's ``Variant`` at collection) does not import requests, PyJWT and the rest.
 _EXPORTS: dict[str, str] = {
     "Chain": ".chain",
+    "CLIENT_CREDENTIALS_PROPERTY": ".grant_apps",
     "CreationLog": ".provision",
     "DEFAULT_LIFETIME": ".assertion",
     "JWT_BEARER_GRANT_TYPE": "..crypto.jose",
+    "GrantApp": ".grant_apps",
     "Keystore": ".keys",
     "Ledger": ".ledger",
     "LedgerEntry": ".ledger",
@@ -40,6 +42,7 @@ _EXPORTS: dict[str, str] = {
     "check_url": ".http",
     "default_algorithm": "..crypto.jose",
     "default_folder": ".ledger",
+    "enable_client_credentials": ".grant_apps",
     "is_loopback": ".http",
     "key_family": "..crypto.jose",
     "load_or_make_keystore": ".keys",
@@ -47,6 +50,8 @@ _EXPORTS: dict[str, str] = {
     "mask_token": "..crypto.secret",
     "post_token_form": ".http",
     "preflight": ".preflight",
+    "provision_grant_app": ".grant_apps",
+    "pull_schema": ".schema_pull",
     "reference": ".preflight",
     "remove_records": ".provision",
     "sign": ".assertion",
@@ -86,6 +91,7 @@ if TYPE_CHECKING:
     from ..crypto.secret import Secret, mask_token
     from .assertion import DEFAULT_LIFETIME, build_claims, sign, token_form
     from .chain import Chain, Variant
+    from .grant_apps import CLIENT_CREDENTIALS_PROPERTY, GrantApp, enable_client_credentials, provision_grant_app
     from .http import (
         PinnedSession,
         PlainHTTPRefused,
@@ -102,4 +108,5 @@ if TYPE_CHECKING:
     from .ledger import Ledger, LedgerEntry, default_folder
     from .preflight import PreflightError, check_chain, preflight, reference
     from .provision import CreationLog, Provisioner, remove_records
+    from .schema_pull import pull_schema
     from .table_client import ProvisioningError, TableClient

@@ -56,7 +56,7 @@ def exchange(platform: Platform, request: TokenRequest) -> dict[str, Any]:
         verifier_map = find_verifier_map(platform, app, header)  # step 5
         key = verification_key(platform, verifier_map, alg)
     # Step 6, outside the lock: the signature is the only costly check.
-    claims = verify_signature(assertion, key, alg, verifier_map, header)
+    claims = verify_signature(assertion, key, alg, verifier_map)
     with store.lock:
         settings = platform.settings
         validations = store.find("oauth_jwt_claim_validation", "oauth_jwt", app["sys_id"])
@@ -159,7 +159,7 @@ def issue(platform: Platform, checked: CheckedClaims, user: Record) -> dict[str,
     lifespan = int_or(app["access_token_lifespan"], DEFAULT_ACCESS_TOKEN_LIFESPAN)
     if checked.jti is not None:
         platform.jtis[(app["sys_id"], checked.jti)] = float(checked.claims["exp"])
-    if platform.settings.reuse_live_access_token:
+    if platform.settings.reuse_live_access_token_jwt_bearer:
         for cred in store.find("oauth_credential", "user", user["sys_id"]):
             expires = parse_glide(cred["expires"]) or 0
             if cred["peer"] == app["sys_id"] and cred["type"] == "access_token" and expires > now:

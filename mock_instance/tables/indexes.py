@@ -1,4 +1,4 @@
-"""Equality indexes over a store's records, kept in step with every insert, update and delete.
+"""Equality indexes over a store's rows, kept in step with every insert, update and delete.
 
 One :class:`FieldIndex` per (root table, field): the value, as a query compares
 it, maps to the sys_ids that hold it, in insertion order (the order a list shows
@@ -11,7 +11,7 @@ registration; any other field the first time a query needs it.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..crypto.secret import Secret
@@ -119,58 +119,88 @@ class FieldIndex:
 
 
 class Indexes:
-    """Every field index of a store, and each record's insertion position (the order lists show)."""
+    """Every field index of a store, and each record's insertion position; the store calls these under its lock."""
 
     def __init__(self) -> None:
         self._by_root: dict[str, dict[str, FieldIndex]] = {}
         self._positions: dict[str, dict[str, int]] = {}
         self._next = 0
+        #: Per root, the count of writes when it was last written (or restored): caches compare it.
+        self._generations: dict[str, int] = {}
+
+    def generation(self, root: str) -> int:
+        """A number that changes whenever a record under ``root`` is written or deleted, or the root restored."""
+        return self._generations.get(root, 0)
+
+    def _touch(self, root: str) -> None:
+        self._next += 1
+        self._generations[root] = self._next
 
     def positions(self, root: str) -> Mapping[str, int]:
+        """Each record's insertion position under ``root`` (the order lists show)."""
         return self._positions.setdefault(root, {})
 
     def get(self, root: str, field: str) -> FieldIndex | None:
         return self._by_root.get(root, {}).get(field)
 
+    def declare(self, root: str, field: str, rows: Mapping[str, Record]) -> None:
+        """Index ``field`` of the records kept under ``root`` (a no-op when it already is)."""
+        self.build(root, field, rows)
+
     def build(self, root: str, field: str, rows: Mapping[str, Record]) -> FieldIndex:
         """The index of ``field`` over ``rows`` (made now, over every record, if there was none)."""
         index = self.get(root, field)
         if index is None:
-            index = FieldIndex(field, self.positions(root))
+            positions = self._positions.setdefault(root, {})
+            for sys_id in rows:
+                if sys_id not in positions:
+                    self._next += 1
+                    positions[sys_id] = self._next
+            index = FieldIndex(field, positions)
             for sys_id, record in rows.items():
                 index.add(record.get(field), sys_id, newest=True)
             self._by_root.setdefault(root, {})[field] = index
         return index
 
-    def inserted(self, root: str, record: Record) -> None:
-        sys_id = record["sys_id"]
-        self._next += 1
-        self.positions(root)[sys_id] = self._next  # type: ignore[index]
-        for field, index in self._by_root.get(root, {}).items():
-            index.add(record.get(field), sys_id, newest=True)
+    def lookup(self, root: str, field: str, value: str) -> list[str] | None:
+        """The sys_ids whose ``field`` is ``value``, oldest first; None when the field has no index."""
+        index = self.get(root, field)
+        return None if index is None else list(index.lookup(value))
 
-    def updated(self, root: str, old: Record, new: Record) -> None:
+    def put(self, root: str, old: Record | None, new: Record) -> None:
+        """A record written (``old`` the previous version, if any)."""
         sys_id = new["sys_id"]
+        self._touch(root)
+        if old is None:
+            self._next += 1
+            self._positions.setdefault(root, {})[sys_id] = self._next
+            for field, index in self._by_root.get(root, {}).items():
+                index.add(new.get(field), sys_id, newest=True)
+            return
         for field, index in self._by_root.get(root, {}).items():
             before, after = old.get(field), new.get(field)
-            if plain(before) != plain(after):
+            if plain(before) != plain(after):  # unchanged: the record keeps its place in the bucket
                 index.discard(before, sys_id)
                 index.add(after, sys_id, newest=False)
 
-    def deleted(self, root: str, record: Record) -> None:
+    def remove(self, root: str, record: Record) -> None:
+        """A record deleted."""
         sys_id = record["sys_id"]
+        self._touch(root)
         for field, index in self._by_root.get(root, {}).items():
             index.discard(record.get(field), sys_id)
-        self.positions(root).pop(sys_id, None)  # type: ignore[attr-defined]
+        self._positions.get(root, {}).pop(sys_id, None)
 
-    def rebuild(self, rows: Mapping[str, Mapping[str, Record]], keep: Callable[[str, str], bool]) -> None:
-        """Index ``rows`` afresh (after a restore): the fields ``keep(root, field)`` says, the others dropped."""
-        fields = [(root, field) for root, by_field in self._by_root.items() for field in by_field if keep(root, field)]
-        self._by_root, self._positions = {}, {}
-        for root, records in rows.items():
+    def rebuild(self, root: str, rows: Mapping[str, Record], fields: Iterable[str] | None = None) -> None:
+        """Index ``rows`` afresh (after a restore): every index of ``root``, or those of ``fields``."""
+        indexes = self._by_root.get(root, {})
+        names = [f for f in indexes if fields is None or f in fields]
+        if fields is None:
+            self._touch(root)
             positions = self._positions[root] = {}
-            for sys_id in records:
+            for sys_id in rows:
                 self._next += 1
                 positions[sys_id] = self._next
-        for root, field in fields:
-            self.build(root, field, rows.get(root, {}))
+        for name in names:
+            del indexes[name]
+            self.build(root, name, rows)

@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
-from .query import Condition, EncodedQuery, compile_query, effective_query, order_records
+from .conditions import Warn, compile_query, order_records
+from .indexes import FieldIndex
+from .query import Condition, EncodedQuery, Term
 from .store import Record, Store
 from .views import TableResolver
 
@@ -40,25 +42,27 @@ class Selection:
 
 def select(store: Store, table: str, resolver: TableResolver, query: EncodedQuery, *,
            fields: Sequence[Condition] = (), keep: Callable[[Record], bool] | None = None,
-           limit: int | None = None, offset: int = 0) -> Selection:
+           limit: int | None = None, offset: int = 0, warn: Warn | None = None) -> Selection:
     """``query`` ANDed with every one of the ``fields`` conditions (and ``keep``) over ``table``: a page, the total.
 
-    Call under ``store.lock``. ``limit`` None means every record from ``offset`` on.
+    Call under ``store.lock``. ``limit`` None means every record from ``offset`` on. The query's
+    dropped parts are reported to ``warn`` (as :func:`~.conditions.compile_query` does).
     """
     offset = max(offset, 0)
     end = None if limit is None else offset + max(limit, 0)
-    query = effective_query(query, resolver)
-    anded = effective_query(EncodedQuery(groups=(tuple((c,) for c in fields),)), resolver) if fields else EMPTY
-    predicate, order = compile_query(query, resolver)
+    predicate, order = compile_query(query, resolver, warn) if warn is not None else compile_query(query, resolver)
+    query = _applying(query, resolver)
+    anded = _applying(EncodedQuery(groups=(tuple((c,) for c in fields),)), resolver) if fields else EMPTY
     and_also, _ = compile_query(anded, resolver)
     conditions = [c for q in (query, anded) for group in q.groups for term in group for c in term]
     planner = _Planner(store, table, resolver)
     family = store.family(table)
     lone = store.root(table) == table and len(family) == 1
     rows = store.rows_of(table)
-    if len(conditions) == 1 and conditions[0].op == "=" and planner.indexable(conditions[0]) \
+    lone_condition = conditions[0] if len(conditions) == 1 else None
+    if isinstance(lone_condition, Condition) and lone_condition.op == "=" and planner.indexable(lone_condition) \
             and not order and keep is None and lone:
-        sys_ids = planner.lookup(conditions[0])
+        sys_ids = planner.lookup(lone_condition)
         return Selection(len(sys_ids), [rows[s] for s in islice(sys_ids, offset, end)])
     if not conditions and keep is None and order and planner.walkable(order[0][0]):
         return planner.walk(order, end, offset, lone)
@@ -84,14 +88,19 @@ class _Planner:
         self._table = table
         self._resolver = resolver
 
-    def indexable(self, c: Condition) -> bool:
-        return c.op in INDEXED_OPS and "." not in c.field and self._resolver.is_known(c.field)
+    def indexable(self, c: Term) -> bool:
+        return isinstance(c, Condition) and c.op in INDEXED_OPS and "." not in c.field \
+            and self._resolver.is_known(c.field)
+
+    def _index(self, field: str) -> FieldIndex:
+        store = self._store
+        return store.indexes.build(store.root(self._table), field, store.rows_of(self._table))
 
     def lookup(self, c: Condition) -> Sequence[str] | dict[str, None]:
         """The sys_ids matching one indexable condition, in insertion order."""
         if c.field == "sys_id" and c.op == "=":
             return [c.value] if c.value in self._store.rows_of(self._table) else []
-        index = self._store.index(self._table, c.field)
+        index = self._index(c.field)
         if c.op == "=":
             return index.lookup(c.value)  # type: ignore[return-value]
         if c.op in ("ISEMPTY", "EMPTYSTRING"):
@@ -103,7 +112,7 @@ class _Planner:
     def _size(self, c: Condition) -> int:
         if c.field == "sys_id" and c.op == "=":
             return 1
-        index = self._store.index(self._table, c.field)
+        index = self._index(c.field)
         if c.op in ("=", "ISEMPTY", "EMPTYSTRING"):
             return index.count("" if c.op != "=" else c.value)
         values = set(c.value.split(",")) if c.op == "IN" else index.starting_with(c.value)
@@ -116,14 +125,14 @@ class _Planner:
         """
         chosen: list[Condition] = []
         for group in query.groups:
-            terms = [t for t in group if all(self.indexable(c) for c in t)]
+            terms = [t for t in group if all(self.indexable(c) for c in t)]  # type: ignore[misc]
             if not terms:
                 return None
             chosen += min(terms, key=lambda t: sum(self._size(c) for c in t))
         if len(chosen) == 1:
             return list(self.lookup(chosen[0]))
         union = {s for c in chosen for s in self.lookup(c)}
-        return sorted(union, key=self._store.position(self._table).__getitem__)
+        return sorted(union, key=self._store.indexes.positions(self._store.root(self._table)).__getitem__)
 
     def walkable(self, field: str) -> bool:
         return "." not in field and self._resolver.is_known(field)
@@ -134,7 +143,7 @@ class _Planner:
         family = store.family(table)
         rows = store.rows_of(table)
         field, descending = order[0]
-        index = store.index(table, field)
+        index = self._index(field)
         page: list[Record] = []
         total = 0
         for value in index.values(numeric=self._resolver.is_numeric(field), descending=descending):
@@ -147,3 +156,26 @@ class _Planner:
             if end is None or len(page) < end:
                 page += order_records(bucket, order[1:], self._resolver) if len(order) > 1 else bucket
         return Selection(total, page[offset:end])
+
+
+def _applying(query: EncodedQuery, resolver: TableResolver) -> EncodedQuery:
+    """``query`` less the conditions :func:`~.conditions.compile_query` drops (and groups left empty).
+
+    Never drops what it keeps: a JOIN or RLQUERY stays (it narrows nothing here, so it costs a scan).
+    """
+    groups = []
+    for group in query.groups:
+        terms = [kept for alternatives in group if (kept := tuple(t for t in alternatives if _applies(t, resolver)))]
+        if terms:
+            groups.append(tuple(terms))
+    return EncodedQuery(tuple(groups), tuple((f, d) for f, d in query.order if resolver.is_known(f)))
+
+
+def _applies(term: Term, resolver: TableResolver) -> bool:
+    if not isinstance(term, Condition):
+        return True
+    if not resolver.is_known(term.field):
+        return False
+    if term.op in ("SAMEAS", "NSAMEAS"):
+        return resolver.is_known(term.value)
+    return term.op != "BETWEEN" or "@" in term.value

@@ -11,26 +11,21 @@ platform's: those, and the rules that run on them, come from
 
 from __future__ import annotations
 
-import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .catalog import Catalog
 from .clock import Clock
+from .defaults import InsertContext, InsertPlan, plan_insert, rules_for
 from .errors import BadRequest
-from .fields import PASSWORD, Field, NumberSeries, Table, coerce, new_sys_id
-from .indexes import FieldIndex, Indexes, plain
+from .fields import CUSTOM_SYS_ID, READ_ONLY, Field, NumberSeries, Table, coerce, new_sys_id
+from .indexes import Indexes, plain
 
 Record = dict[str, Any]
 #: A function that fills a blank field (a generated secret, a kid).
 Generator = Callable[[NumberSeries], str]
-SYS_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
-
-#: Columns a client can never write (the platform ignores them in a body).
-READ_ONLY = frozenset({"sys_created_on", "sys_created_by", "sys_updated_on", "sys_updated_by",
-                       "sys_mod_count", "sys_class_name"})
 
 
 class BusinessRule:
@@ -50,14 +45,6 @@ class BusinessRule:
 
     def after_delete(self, store: Store, record: Record) -> None:
         """React to a delete (cascade to related records)."""
-
-
-@dataclass(frozen=True)
-class _InsertPlan:
-    fields: Mapping[str, Field]
-    generated: tuple[tuple[str, Generator], ...]
-    rules: tuple[BusinessRule, ...]
-    static_defaults: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -86,33 +73,47 @@ class Store(Catalog):
         self._generated = generated if generated is not None else {}
         self._rows: dict[str, dict[str, Record]] = {}
         self._files: dict[str, bytes] = {}
-        self._indexes = Indexes()
+        #: Equality indexes (any field, built on first use), insertion positions, write generations.
+        self.indexes = Indexes()
         self._counters: dict[str, int] = {}
-        self._plans: dict[str, _InsertPlan] = {}
-        #: Per root, a number that changes with every write to its records (caches check it).
-        self._generations: dict[str, int] = {}
-        #: Values worked out from table definitions alone (a layer above keeps its own there); cleared on register.
-        self.derived: dict[Any, Any] = {}
+        self._plans: dict[str, InsertPlan[BusinessRule]] = {}
+        #: Which client-supplied sys_ids an insert accepts (the platform narrows it by a setting).
+        self.accepts_sys_id: Callable[[str], bool] = lambda s: CUSTOM_SYS_ID.fullmatch(s) is not None
+        # Roots written since the last snapshot or restore, and the snapshot the others still equal:
+        # restoring that snapshot again copies only what changed (the plugin restores before each test).
+        self._dirty: set[str] = set()
+        self._origin: Snapshot | None = None
 
-    def register(self, table: Table) -> None:
-        """Add a table (its parent must exist). Registering a name twice is refused."""
+    def register_all(self, tables: Iterable[Table]) -> list[Table]:
+        """Add tables (parents before children, in any order); all or none."""
         with self.lock:
-            super().register(table)
+            added = super().register_all(tables)
             self._plans.clear()
-            self.derived.clear()
-            root = self.root(table.name)
-            self._rows.setdefault(root, {})
-            for name in table.indexed:
-                self._indexes.build(root, name, self._rows[root])
+            for table in added:
+                root = self.root(table.name)
+                self._rows.setdefault(root, {})
+                self._dirty.add(root)
+                for name in table.indexed:
+                    self.indexes.declare(root, name, self._rows[root])
+            return added
+
+    def extend(self, name: str, fields: Iterable[Field]) -> tuple[Field, ...]:
+        """Add columns to an existing table; records already stored read them as empty."""
+        with self.lock:
+            self._plans.clear()
+            return super().extend(name, fields)
 
     # -- records --------------------------------------------------------------
 
     def records(self, table: str) -> Iterator[Record]:
         """The records of ``table`` and its children, in insertion order (live, not copies)."""
         self.table(table)
-        root, family, rows = self.root(table), self.family(table), self._rows[self.root(table)].values()
-        return iter(list(rows) if root == table and len(family) == 1 else
-                    [r for r in rows if r["sys_class_name"] in family])
+        family = self.family(table)
+        root = self.root(table)
+        rows = self._rows[root]
+        if len(family) == 1 and root == table:
+            return iter(list(rows.values()))
+        return iter([r for r in rows.values() if r["sys_class_name"] in family])
 
     def count(self, table: str) -> int:
         return sum(1 for _ in self.records(table))
@@ -126,33 +127,16 @@ class Store(Catalog):
         return record
 
     def find(self, table: str, field: str, value: str) -> list[Record]:
-        """Records whose ``field`` equals ``value``, in insertion order, by the field's index."""
+        """Records whose ``field`` equals ``value``, oldest first (by the field's index, built on first use)."""
         if field not in self.fields(table):
-            return []
-        family = self.family(table)
-        rows = self._rows[self.root(table)]
-        return [rows[s] for s in list(self.index(table, field).lookup(value)) if rows[s]["sys_class_name"] in family]
-
-    def index(self, table: str, field: str) -> FieldIndex:
-        """The equality index of ``field`` over ``table``'s root (built now if it has none; then kept in step).
-
-        Read it under :attr:`lock`. ``field`` must be a column of the table.
-        """
-        with self.lock:
-            root = self.root(table)
-            return self._indexes.build(root, field, self._rows[root])
-
-    def generation(self, table: str) -> int:
-        """A number that changes whenever a record of ``table``'s root is written or deleted, or on restore."""
-        return self._generations.get(self.root(table), 0)
+            return [r for r in self.records(table) if plain(r.get(field)) == value]
+        root, family, rows = self.root(table), self.family(table), self._rows[self.root(table)]
+        index = self.indexes.build(root, field, rows)
+        return [rows[s] for s in list(index.lookup(value)) if rows[s]["sys_class_name"] in family]
 
     def rows_of(self, table: str) -> Mapping[str, Record]:
-        """The records of ``table``'s root by sys_id (live; children's included), in insertion order."""
+        """The records under ``table``'s root by sys_id, oldest first (live; other tables of the family too)."""
         return self._rows[self.root(table)]
-
-    def position(self, table: str) -> Mapping[str, int]:
-        """Each record's insertion position in ``table``'s root: the order lists show."""
-        return self._indexes.positions(self.root(table))
 
     def insert(self, table: str, values: Mapping[str, Any], *, actor: str = "system") -> Record:
         """Create a record; defaults, generated values and business rules apply.
@@ -167,21 +151,25 @@ class Store(Catalog):
                 record[name] = coerce(f, values[name]) if name in values and name not in READ_ONLY else None
             sys_id = record.pop("sys_id") or ""
             if sys_id:
-                if not SYS_ID_PATTERN.fullmatch(sys_id):
-                    raise BadRequest(f"sys_id must be 32 lowercase hexadecimal characters, not {sys_id!r}",
-                                     message="Operation Failed")
+                # docs/platform.md §12.6: kept as sent; a bad or used one is refused, nothing stored.
+                if not self.accepts_sys_id(sys_id):
+                    raise BadRequest(f"sys_id {sys_id[:64]!r} is not a valid sys_id", message="Operation Failed")
                 if sys_id in self._rows[self.root(table)]:
                     raise BadRequest(f"a record with sys_id {sys_id} already exists", message="Operation Failed")
             else:
                 sys_id = new_sys_id()
             given = {n for n, v in record.items() if v is not None}
+            context = InsertContext(self, table, actor)
             for name, f in fields.items():
                 if name != "sys_id" and record.get(name) is None:
                     static = plan.static_defaults.get(name)
-                    record[name] = static if static is not None else coerce(f, f.default_for(self))
+                    if static is None:
+                        compute = plan.computed_defaults.get(name)
+                        static = compute(context) if compute is not None else ""
+                    record[name] = coerce(f, static)
             for name, generate in plan.generated:
                 if not plain(record.get(name)):
-                    record[name] = coerce(fields[name], generate(self))
+                    record[name] = coerce(fields[name], generate(context))
             now = self.clock.glide_now()
             record.update(sys_id=sys_id, sys_created_on=now, sys_updated_on=now, sys_created_by=actor,
                           sys_updated_by=actor, sys_mod_count="0", sys_class_name=table)
@@ -191,6 +179,26 @@ class Store(Catalog):
             for rule in plan.rules:
                 rule.after_insert(self, record)
             return record
+
+    def load(self, table: str, rows: Iterable[Mapping[str, str]], *, actor: str = "system",
+             replace: bool = False) -> int:
+        """Store generated rows as given, each with its ``sys_id``: literal defaults fill the rest; no rules run.
+
+        For seeding the platform's own rows (metadata, roles) fast. A row whose sys_id is already
+        stored is skipped, or with ``replace`` stored over it. Returns how many were stored.
+        """
+        with self.lock:
+            plan = self._plan(table)
+            now = self.clock.glide_now()
+            stamp = {"sys_created_on": now, "sys_updated_on": now, "sys_created_by": actor,
+                     "sys_updated_by": actor, "sys_mod_count": "0", "sys_class_name": table}
+            existing = self._rows[self.root(table)]
+            stored = 0
+            for row in rows:
+                if replace or row["sys_id"] not in existing:
+                    self._put(table, {**plan.static_defaults, **row, **stamp})
+                    stored += 1
+            return stored
 
     def update(self, table: str, sys_id: str, values: Mapping[str, Any], *, actor: str = "system") -> Record | None:
         """Change some fields of a record; None when it does not exist. Unknown fields are ignored."""
@@ -216,9 +224,9 @@ class Store(Catalog):
             if record is None:
                 return False
             root = self.root(table)
-            self._indexes.deleted(root, record)
+            self._dirty.add(root)
+            self.indexes.remove(root, record)
             del self._rows[root][sys_id]
-            self._generations[root] = self._generations.get(root, 0) + 1
             for rule in self._rules_for(record["sys_class_name"]):
                 rule.after_delete(self, record)
             return True
@@ -247,52 +255,40 @@ class Store(Catalog):
     def snapshot(self) -> Snapshot:
         """Copy the contents (records, files, counters); tables stay registered."""
         with self.lock:
-            return Snapshot(
+            snap = Snapshot(
                 rows={root: {s: dict(r) for s, r in rows.items()} for root, rows in self._rows.items()},
                 files=dict(self._files),
                 counters=dict(self._counters),
             )
+            self._origin, self._dirty = snap, set()
+            return snap
 
     def restore(self, snap: Snapshot) -> None:
         """Return to a snapshot's contents. Tables registered since keep their definition, lose their rows."""
         with self.lock:
-            self._rows = {root: {s: dict(r) for s, r in snap.rows.get(root, {}).items()} for root in self._rows}
+            # Restoring the snapshot the store came from copies only the tables written since.
+            roots = self._dirty if snap is self._origin else set(self._rows)
+            for root in roots:
+                self._rows[root] = {s: dict(r) for s, r in snap.rows.get(root, {}).items()}
             self._files = dict(snap.files)
             self._counters = dict(snap.counters)
-            # Declared indexes are rebuilt; those a query asked for are made again when one does.
-            self._indexes.rebuild(self._rows, lambda root, name: name in self._declared(root))
-            top = max(self._generations.values(), default=0) + 1
-            self._generations = dict.fromkeys(self._rows, top)
+            for root in roots:
+                self.indexes.rebuild(root, self._rows[root])
+            self._origin, self._dirty = snap, set()
 
     # -- internals ------------------------------------------------------------
 
-    def _plan(self, table: str) -> _InsertPlan:
-        # What an insert needs, worked out once per table (the token endpoint inserts a lot).
+    def _plan(self, table: str) -> InsertPlan[BusinessRule]:
         plan = self._plans.get(table)
         if plan is None:
-            fields = self.fields(table)  # raises InvalidTable for an unknown name
-            lineage = self.lineage(table)
-            generated = tuple((name, generate) for (t, name), generate in self._generated.items() if t in lineage)
-            # Literal defaults of plain fields, coerced once (passwords stay per-record Secrets).
-            static = {name: f.default for name, f in fields.items()
-                      if isinstance(f.default, str) and f.kind != PASSWORD}
-            plan = self._plans[table] = _InsertPlan(fields, generated, tuple(self._rules_for(table)), static)
+            plan = self._plans[table] = plan_insert(self, table, self._generated, self._rules)
         return plan
 
     def _rules_for(self, table: str) -> list[BusinessRule]:
-        lineage = self.lineage(table)
-        return [r for r in self._rules if r.table is None or r.table in lineage]
-
-    def _declared(self, root: str) -> set[str]:
-        return {name for t in self.tables() if self.root(t) == root for name in self.table(t).indexed}
+        return rules_for(self, table, self._rules)
 
     def _put(self, table: str, record: Record) -> None:
         root = self.root(table)
-        rows = self._rows[root]
-        old = rows.get(record["sys_id"])
-        if old is None:
-            self._indexes.inserted(root, record)
-        else:
-            self._indexes.updated(root, old, record)
-        rows[record["sys_id"]] = record
-        self._generations[root] = self._generations.get(root, 0) + 1
+        self._dirty.add(root)
+        self.indexes.put(root, self._rows[root].get(record["sys_id"]), record)
+        self._rows[root][record["sys_id"]] = record

@@ -13,10 +13,9 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
-from types import TracebackType
 from typing import TYPE_CHECKING
 
-from .crashes import HasApp, ServerCrashed, raise_crashes
+from .crashes import HasApp, Transport, raise_crashes
 from .tls import write_self_signed
 
 if TYPE_CHECKING:
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
 DEFAULT_CONNECTION_TIMEOUT = 30.0
 
 
-class InstanceServer:
+class InstanceServer(Transport):
     """A :class:`MockInstance` over a real socket. ``start()``/``stop()``, or use it as a context manager.
 
     >>> from mock_instance import MockInstance
@@ -110,18 +109,6 @@ class InstanceServer:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
-
-    def __enter__(self) -> InstanceServer:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        try:
-            self.stop()
-        except ServerCrashed:
-            if exc_type is None:
-                raise
-            # else: the test's own failure comes first; don't mask it
 
     def __repr__(self) -> str:
         state = self.url if self._server is not None else "stopped"

@@ -16,16 +16,14 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as RoutingNotFound
 from werkzeug.wrappers import Request, Response
 
-from ..oauth.request import FORM_CONTENT_TYPE, TokenRequest
 from ..oauth.tokens import TokenService
 from ..platform.glide_jwt import GlideJWTError, generate_jwt
-from ..platform.refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
 from ..platform.state import Platform
 from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
-from . import attachment_api, faults, table_api
+from . import attachment_api, faults, guards, oauth_endpoints, table_api
 from .auth import Authenticator
-from .request import InstanceRequest, read_body, read_form, read_json_object
+from .request import InstanceRequest, might_exceed, read_json_object, request_line
 from .routes import MOCK_PREFIX, fast_match, url_map
 
 if TYPE_CHECKING:
@@ -33,9 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mock_instance")
 
-def refusal_response() -> Response:
-    """The token endpoint's one answer to every refusal (docs/platform.md §4)."""
-    return json_response(REFUSAL_BODY, REFUSAL_STATUS)
+#: Where a routed request's §11 description (:class:`~mock_instance.platform.api_access.ApiCall`) is kept.
+API_CALL_KEY = "snjwt.api_call"
 
 
 class InstanceApp:
@@ -56,6 +53,13 @@ class InstanceApp:
         return self.wsgi_app(environ, start_response)
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        settings = self.platform.settings
+        if might_exceed(environ, settings.request_line_limit) and \
+                len(request_line(environ)) > settings.request_line_limit:
+            # docs/platform.md §12.8: the front end refuses it, before any authentication or JSON.
+            refusal = settings.request_line_refusal
+            response = Response(refusal.body, status=refusal.status, content_type=refusal.content_type)
+            return response(environ, start_response)
         request = InstanceRequest(environ)
         # An injected fault answers first (outside dispatch: a dropped connection is no crash);
         # the mock's own endpoints never fail, so a test can always clear its faults.
@@ -77,9 +81,10 @@ class InstanceApp:
                 except MethodNotAllowed as e:
                     raise MethodNotSupported(sorted(e.valid_methods or [])) from None
             endpoint, values = matched
-            return self._handlers[endpoint](request, **values)
+            request.environ[API_CALL_KEY] = guards.api_call(endpoint, values, request)
+            return self._with_rate_limit_headers(request, self._handlers[endpoint](request, **values))
         except HTTPException as e:
-            return e.get_response(request.environ)  # type: ignore[return-value]
+            return self._with_rate_limit_headers(request, e.get_response(request.environ))  # type: ignore[arg-type]
         except Exception as e:  # the one place a bug may land: record it for the test to see
             with self._crashes_lock:
                 self._crashes.append(e)
@@ -100,7 +105,18 @@ class InstanceApp:
             return crashes
 
     def _caller(self, request: Request) -> Caller:
-        return self._authenticate(request.headers.get("Authorization"))
+        """The authenticated caller; for a REST API resource, also past its rate limit and scope check (§11)."""
+        caller = self._authenticate(request.environ.get("HTTP_AUTHORIZATION"),
+                                    bearer_challenge=self.platform.settings.www_authenticate_bearer_on_bad_token)
+        call = request.environ.get(API_CALL_KEY)
+        if call is not None:
+            guards.check(self.platform, request, call, caller)
+        return caller
+
+    @staticmethod
+    def _with_rate_limit_headers(request: Request, response: Response) -> Response:
+        response.headers.extend(request.environ.get(guards.HEADERS_KEY, {}))
+        return response
 
     # -- Table API ----------------------------------------------------------
 
@@ -117,6 +133,21 @@ class InstanceApp:
         if request.method == "DELETE":
             return table_api.delete_record(self.platform, request, caller, table, sys_id)
         return table_api.update_record(self.platform, request, caller, table, sys_id)
+
+    # -- Aggregate and Batch APIs ---------------------------------------------
+
+    # Imported on first use: few sessions call them, and every session starts.
+
+    def on_stats(self, request: Request, table: str, version: str | None) -> Response:
+        from . import aggregate_api
+
+        return aggregate_api.stats(self.platform, request, self._caller(request), table)
+
+    def on_batch(self, request: Request, version: str | None) -> Response:
+        from . import batch_api
+
+        self._caller(request)  # the batch's caller: every item runs as them
+        return batch_api.run_batch(self.platform, request, self.dispatch_request)
 
     # -- Attachment API -----------------------------------------------------
 
@@ -141,32 +172,13 @@ class InstanceApp:
     # -- OAuth --------------------------------------------------------------
 
     def on_token(self, request: Request) -> Response:
-        try:
-            body = read_body(request, self.platform.settings.rest_body_limit)
-        except BadRequest as e:
-            # Too large to read: refused before the grant's own checks, logged the same way.
-            self.platform.refuse(Refusal("request_too_large", str(e.detail)))
-            return refusal_response()
-        form, repeated = read_form(body) if request.mimetype == FORM_CONTENT_TYPE else ({}, frozenset())
-        token_request = TokenRequest(
-            content_type=request.mimetype,
-            form=form,
-            repeated=repeated,
-            authorization=request.headers.get("Authorization"),
-            authentication=request.headers.get("Authentication"),
-        )
-        try:
-            return json_response(self.tokens.exchange(token_request))
-        except Refusal:
-            return refusal_response()
+        return oauth_endpoints.token(self.platform, self.tokens, request)
 
     def on_revoke(self, request: Request) -> Response:
-        token = request.args.get("token")
-        if token is None and request.method == "POST":
-            body = read_body(request, self.platform.settings.rest_body_limit)
-            token = read_form(body)[0].get("token") if request.mimetype == FORM_CONTENT_TYPE else None
-        self.tokens.revoke(token or "")
-        return Response(status=200)
+        return oauth_endpoints.revoke(self.platform, self.tokens, request)
+
+    def on_authorize(self, request: Request) -> Response:
+        return oauth_endpoints.authorize(self.platform, self.tokens, request)
 
     # -- mock-only endpoints ------------------------------------------------
 

@@ -55,7 +55,9 @@ def _created_response(platform: Platform, request: Request, caller: Caller, tabl
         parent = _parent(platform, caller, table, sys_id, "Update")
         record = attach(platform.store, parent, file_name, content_type, content, actor=caller.user_name)
         body = metadata(instance_base(request), record)
-    location = f"{instance_base(request)}/api/now/attachment/{record['sys_id']}"
+    # docs/platform.md §12.7: the file URL, keeping the request's /v1/ segment (a setting).
+    keep = platform.settings.attachment_location_keeps_version and request.path.startswith("/api/now/v1/")
+    location = f"{instance_base(request)}/api/now/{'v1/' if keep else ''}attachment/{record['sys_id']}/file"
     return json_response({"result": body}, 201, {"Location": location})
 
 
@@ -117,7 +119,8 @@ def list_attachments(platform: Platform, request: Request, caller: Caller) -> Re
     store = platform.store
     with store.lock:
         resolver = TableResolver(store, "sys_attachment")
-        selection, _, _ = select_page(store, "sys_attachment", request, resolver, DEFAULT_LIMIT,
+        warn = platform.query_warnings.for_query("sys_attachment", "Attachment API sysparm_query")
+        selection, _, _ = select_page(store, "sys_attachment", request, resolver, DEFAULT_LIMIT, warn,
                                       keep=lambda r: _readable(platform, caller, r))
         base = instance_base(request)
         result = [metadata(base, r) for r in selection.page]

@@ -7,33 +7,50 @@ takes ``sys_attachment`` fields the same way).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request
 
-from ..tables.query import Condition, parse
+from ..tables.conditions import Warn, compile_query, filter_records
+from ..tables.query import Condition, EncodedQuery, parse
 from ..tables.select import Selection, select
 from ..tables.store import Record, Store
 from ..tables.views import TableResolver
 from .request import int_arg
 
 
-def select_page(store: Store, table: str, request: Request, resolver: TableResolver, default_limit: int, *,
-                keep: Callable[[Record], bool] | None = None) -> tuple[Selection, int, int]:
+def list_matches(records: Iterable[Record], request: Request, resolver: TableResolver, warn: Warn) -> list[Record]:
+    """Every record a list request selects, in order (see :func:`select_page`; for the Aggregate API).
+
+    Query parts that cannot apply are dropped and reported to ``warn``.
+    """
+    matched = filter_records(records, request.args.get("sysparm_query"), resolver, warn)
+    fields = tuple((Condition(key, "=", value),) for key, value in request.args.items(multi=True)
+                   if not key.startswith("sysparm_") and resolver.is_known(key))
+    if not fields:
+        return matched
+    # Applied after the query, so the AND holds around its ^OR and ^NQ.
+    predicate, _ = compile_query(EncodedQuery(groups=(fields,)), resolver)
+    return [r for r in matched if predicate(r)]
+
+
+def select_page(store: Store, table: str, request: Request, resolver: TableResolver, default_limit: int,
+                warn: Warn, *, keep: Callable[[Record], bool] | None = None) -> tuple[Selection, int, int]:
     """The page a list request selects, its total, its limit and offset.
 
-    The one filter of every list route: ``sysparm_query`` ANDed with the request's ``name=value``
+    The one filter of the list routes: ``sysparm_query`` ANDed with the request's ``name=value``
     field parameters (and ``keep``). A parameter that is neither ``sysparm_*`` nor a field of
     ``resolver``'s table is ignored, as on the platform; a known field's value is compared exactly
-    (``^`` and all), never parsed as a query. The order is the query's ``ORDERBY``. Indexes do the
-    narrowing where they can (:mod:`mock_instance.tables.select`). Call under ``store.lock``.
+    (``^`` and all), never parsed as a query. The order is the query's ``ORDERBY``. Query parts that
+    cannot apply are dropped and reported to ``warn``. Indexes do the narrowing where they can
+    (:mod:`mock_instance.tables.select`). Call under ``store.lock``.
     """
     fields = [Condition(key, "=", value) for key, value in request.args.items(multi=True)
               if not key.startswith("sysparm_") and resolver.is_known(key)]
     limit, offset = page_bounds(request, default_limit)
     selection = select(store, table, resolver, parse(request.args.get("sysparm_query")), fields=fields, keep=keep,
-                       limit=limit, offset=offset)
+                       limit=limit, offset=offset, warn=warn)
     return selection, limit, offset
 
 

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mock_instance import MockInstance, number
-from mock_instance.tables.query import Condition, EncodedQuery, compile_query, filter_records, parse
+from mock_instance.tables.conditions import compile_query, filter_records
+from mock_instance.tables.query import Condition, EncodedQuery, parse
 from mock_instance.tables.select import select
 from mock_instance.tables.views import TableResolver
 
