@@ -8,10 +8,10 @@ part here and in the server log (logger ``mock_instance.query``), so a tester ca
 from __future__ import annotations
 
 import logging
-import threading
-from collections import deque
 from collections.abc import Callable
 from typing import NamedTuple
+
+from .recent import Recent
 
 log = logging.getLogger("mock_instance.query")
 #: How many recent warnings the instance keeps.
@@ -34,24 +34,20 @@ class QueryWarningLog:
     """The recent warnings, oldest first (thread-safe)."""
 
     def __init__(self) -> None:
-        self._recent: deque[QueryWarning] = deque(maxlen=RECENT_WARNINGS)
-        self._lock = threading.Lock()
+        self._recent: Recent[QueryWarning] = Recent(RECENT_WARNINGS)
 
     def for_query(self, table: str, source: str) -> Callable[[str, str], None]:
         """The ``warn(part, reason)`` callback of one query on ``table``."""
         def warn(part: str, reason: str) -> None:
             # Long parts are cut: a warning names the part, it does not carry a payload.
             warning = QueryWarning(table, source, part if len(part) <= 200 else part[:200] + "...", reason)
-            with self._lock:
-                self._recent.append(warning)
+            self._recent.add(warning)
             log.warning("query part dropped: %s", warning)
 
         return warn
 
     def recent(self) -> list[QueryWarning]:
-        with self._lock:
-            return list(self._recent)
+        return self._recent.items()
 
     def clear(self) -> None:
-        with self._lock:
-            self._recent.clear()
+        self._recent.clear()
