@@ -61,8 +61,10 @@ def select(store: Store, table: str, resolver: TableResolver, query: EncodedQuer
     rows = store.rows_of(table)
     lone_condition = conditions[0] if len(conditions) == 1 else None
     if isinstance(lone_condition, Condition) and lone_condition.op == "=" and planner.indexable(lone_condition) \
-            and not order and keep is None and lone:
+            and not order and keep is None:
         sys_ids = planner.lookup(lone_condition)
+        if not lone:  # records of other tables under the same root (task's) share the bucket
+            sys_ids = [s for s in sys_ids if rows[s]["sys_class_name"] in family]
         return Selection(len(sys_ids), [rows[s] for s in islice(sys_ids, offset, end)])
     if not conditions and keep is None and order and planner.walkable(order[0][0]):
         return planner.walk(order, end, offset, lone)
@@ -142,19 +144,19 @@ class _Planner:
         store, table = self._store, self._table
         family = store.family(table)
         rows = store.rows_of(table)
+        # How many records the table has: its rows, or (sharing a root) its classes' counts.
+        classes = None if lone else self._index("sys_class_name")
+        total = len(rows) if classes is None else sum(classes.count(t) for t in family)
         field, descending = order[0]
         index = self._index(field)
         page: list[Record] = []
-        total = 0
         for value in index.values(numeric=self._resolver.is_numeric(field), descending=descending):
-            if lone and end is not None and len(page) >= end:
-                return Selection(len(rows), page[offset:end])
+            if end is not None and len(page) >= end:
+                break
             bucket = [rows[s] for s in index.lookup(value)]
             if not lone:
                 bucket = [r for r in bucket if r["sys_class_name"] in family]
-            total += len(bucket)
-            if end is None or len(page) < end:
-                page += order_records(bucket, order[1:], self._resolver) if len(order) > 1 else bucket
+            page += order_records(bucket, order[1:], self._resolver) if len(order) > 1 else bucket
         return Selection(total, page[offset:end])
 
 

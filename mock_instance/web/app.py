@@ -115,7 +115,9 @@ class InstanceApp:
 
     @staticmethod
     def _with_rate_limit_headers(request: Request, response: Response) -> Response:
-        response.headers.extend(request.environ.get(guards.HEADERS_KEY, {}))
+        extra = request.environ.get(guards.HEADERS_KEY)
+        if extra:  # most requests carry none: werkzeug's extend costs even when empty
+            response.headers.extend(extra)
         return response
 
     # -- Table API ----------------------------------------------------------

@@ -48,9 +48,10 @@ class Renderer:
         planned = store.memo.get(key)
         if planned is None:
             planned = store.memo[key] = self._columns(request.args.get("sysparm_fields") or "")
-        self._plan, self._fast = planned
+        self._plan, self._fast, self._references = planned
 
-    def _columns(self, names: str) -> tuple[list[tuple[str, Field | None]], list[tuple[str, str | None]] | None]:
+    def _columns(self, names: str) -> tuple[list[tuple[str, Field | None]], list[tuple[str, str | None]] | None,
+                                            list[tuple[str, str]]]:
         fields = self.store.fields(self.table)
         requested = [f.strip() for f in names.split(",") if f.strip()]
         # docs/platform.md §2: unknown names in sysparm_fields are ignored.
@@ -59,7 +60,7 @@ class Renderer:
         # Plain values and no dot-walks (most requests): a loop that only reads and links.
         fast = None if self.display != "false" or any(f is None for _, f in plan) else [
             (c, f.reference or "" if f.kind == REFERENCE else None) for c, f in plan if f is not None]
-        return plan, fast
+        return plan, fast, [(c, t) for c, t in fast or () if t is not None]
 
     @property
     def resolver(self) -> TableResolver:
@@ -103,16 +104,14 @@ class Renderer:
         return out
 
     def _render_plain(self, record: Record) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for column, ref_table in self._fast or ():
-            raw = record.get(column)
-            value = raw if isinstance(raw, str) else ""  # a password field holds a Secret: never shown
-            if ref_table is None:
-                out[column] = value
-            elif not value or self.exclude_links:
-                out[column] = value
-            else:
-                out[column] = {"link": f"{self.base}/api/now/table/{ref_table}/{value}", "value": value}
+        # Every column as stored text first (the JSON's key order; a password field holds a Secret:
+        # never shown), then the links of the references that hold one.
+        out: dict[str, Any] = {c: v if isinstance(v := record.get(c), str) else "" for c, _ in self._fast or ()}
+        if not self.exclude_links:
+            for column, ref_table in self._references:
+                value = out[column]
+                if value:
+                    out[column] = {"link": f"{self.base}/api/now/table/{ref_table}/{value}", "value": value}
         return out
 
     def _may_read(self, table: str, sys_id: str) -> bool:
