@@ -63,9 +63,16 @@ def select(store: Store, table: str, resolver: TableResolver, query: EncodedQuer
     if isinstance(lone_condition, Condition) and lone_condition.op == "=" and planner.indexable(lone_condition) \
             and not order and keep is None:
         sys_ids = planner.lookup(lone_condition)
-        if not lone:  # records of other tables under the same root (task's) share the bucket
-            sys_ids = [s for s in sys_ids if rows[s]["sys_class_name"] in family]
-        return Selection(len(sys_ids), [rows[s] for s in islice(sys_ids, offset, end)])
+        if lone:
+            return Selection(len(sys_ids), [rows[s] for s in islice(sys_ids, offset, end)])
+        # Other tables' records under the same root (task's) share the bucket: count by set
+        # intersection with each class's own bucket, and read only as far as the page goes.
+        found = sys_ids if isinstance(sys_ids, dict) else dict.fromkeys(sys_ids)
+        by_class = planner.index("sys_class_name")
+        classes = [members for t in family if isinstance(members := by_class.lookup(t), dict)]
+        total = sum(len(found.keys() & members.keys()) for members in classes)
+        mine = (s for s in found if any(s in members for members in classes))
+        return Selection(total, [rows[s] for s in islice(mine, offset, end)])
     if not conditions and keep is None and order and planner.walkable(order[0][0]):
         return planner.walk(order, end, offset, lone)
     candidates = planner.candidates(anded) if anded.groups else None
@@ -94,7 +101,7 @@ class _Planner:
         return isinstance(c, Condition) and c.op in INDEXED_OPS and "." not in c.field \
             and self._resolver.is_known(c.field)
 
-    def _index(self, field: str) -> FieldIndex:
+    def index(self, field: str) -> FieldIndex:
         store = self._store
         return store.indexes.build(store.root(self._table), field, store.rows_of(self._table))
 
@@ -102,7 +109,7 @@ class _Planner:
         """The sys_ids matching one indexable condition, in insertion order."""
         if c.field == "sys_id" and c.op == "=":
             return [c.value] if c.value in self._store.rows_of(self._table) else []
-        index = self._index(c.field)
+        index = self.index(c.field)
         if c.op == "=":
             return index.lookup(c.value)  # type: ignore[return-value]
         if c.op in ("ISEMPTY", "EMPTYSTRING"):
@@ -114,7 +121,7 @@ class _Planner:
     def _size(self, c: Condition) -> int:
         if c.field == "sys_id" and c.op == "=":
             return 1
-        index = self._index(c.field)
+        index = self.index(c.field)
         if c.op in ("=", "ISEMPTY", "EMPTYSTRING"):
             return index.count("" if c.op != "=" else c.value)
         values = set(c.value.split(",")) if c.op == "IN" else index.starting_with(c.value)
@@ -145,10 +152,10 @@ class _Planner:
         family = store.family(table)
         rows = store.rows_of(table)
         # How many records the table has: its rows, or (sharing a root) its classes' counts.
-        classes = None if lone else self._index("sys_class_name")
+        classes = None if lone else self.index("sys_class_name")
         total = len(rows) if classes is None else sum(classes.count(t) for t in family)
         field, descending = order[0]
-        index = self._index(field)
+        index = self.index(field)
         page: list[Record] = []
         for value in index.values(numeric=self._resolver.is_numeric(field), descending=descending):
             if end is not None and len(page) >= end:
