@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "REASONS": "platform.refusals",
     "REFUSAL_BODY": "platform.refusals",
     "RefusalRecord": "platform.refusals",
+    "RequestRecord": "platform.request_log",
     "Secret": "crypto.secret",
     "ServerCrashed": "transports.crashes",
     "Settings": "platform.settings",
@@ -82,6 +83,7 @@ if TYPE_CHECKING:
     from .platform.faults import FAULT_KINDS, Fault, FaultRecord
     from .platform.glide_jwt import GlideJWTError
     from .platform.refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
+    from .platform.request_log import RequestRecord
     from .platform.settings import Settings, parse_setting
     from .platform.state import InstanceState
     from .tables.clock import Clock

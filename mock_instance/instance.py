@@ -17,6 +17,7 @@ from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
 from .platform.faults import Fault, FaultRecord, make_fault
 from .platform.glide_jwt import generate_jwt
 from .platform.refusals import RefusalRecord
+from .platform.request_log import RequestRecord
 from .platform.settings import Settings
 from .platform.state import InstanceState, Platform
 from .tables.clock import Clock
@@ -113,7 +114,7 @@ class MockInstance:
         return self.platform.snapshot()
 
     def restore(self, state: InstanceState) -> None:
-        """Return to a snapshot; the clock follows real time again, refusals and faults are cleared."""
+        """Return to a snapshot; the clock follows real time again, refusals, faults and requests are cleared."""
         self.platform.restore(state)
 
     def reset(self) -> None:
@@ -182,6 +183,18 @@ class MockInstance:
                      payload: str | dict[str, Any] | None = None) -> str:
         """``sn_auth.GlideJWTAPI().generateJWT(provider, header, payload)`` (docs/platform.md §6)."""
         return generate_jwt(self.platform, provider_sys_id, header, payload)
+
+    # -- the request log (mock-only) ----------------------------------------
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Recent requests served (the last 500), oldest first: method, path, status, reason code, caller,
+        time taken, and headers and bodies with every secret masked. ``str(record)`` is an access-log line."""
+        return self.platform.requests.recent()
+
+    def clear_requests(self) -> None:
+        """Forget the logged requests."""
+        self.platform.requests.clear()
 
     # -- faults (mock-only) ------------------------------------------------
 

@@ -31,6 +31,9 @@ from .fixtures import (  # noqa: F401 (re-exported: pytest collects fixtures fro
 )
 from .stash import CONFIG_KEY, FAULT_MARKER, MARKER, SUMMARY_KEY, TARGET_KEY, VARIANTS_KEY
 
+#: How many of a failing test's requests its report lists (the last ones).
+REPORTED_REQUESTS = 50
+
 MARKER_HELP = (
     "snjwt(**variant): customise the JWT chain for this test: user_field, algorithm (RS/ES/HS 256/384/512), "
     "jti_verification, clock_skew, public_client, access_token_lifespan, and the user's active, locked_out, roles"
@@ -172,6 +175,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             refusals = target.mock.refusals
             if refusals:
                 report.sections.append(("snjwt refusals", "\n".join(str(r) for r in refusals)))
+            served = target.mock.requests
+            if served:  # the test's requests (its own and its fixtures'), secrets masked
+                shown = [str(r) for r in served[-REPORTED_REQUESTS:]]
+                if len(served) > REPORTED_REQUESTS:
+                    shown.insert(0, f"({len(served) - REPORTED_REQUESTS} earlier requests not shown)")
+                report.sections.append(("snjwt requests", "\n".join(shown)))
     return report
 
 

@@ -15,6 +15,7 @@ from ..tables.store import Snapshot, Store
 from .definitions import GENERATED_WHEN_BLANK, PLATFORM_TABLES, seed
 from .faults import FaultBoard
 from .refusals import SYSLOG_SOURCE, Refusal, RefusalLog
+from .request_log import RequestLog, note_refusal
 from .rules import platform_rules
 from .settings import Settings
 
@@ -46,6 +47,8 @@ class Platform:
         self.refusals = RefusalLog(self.store)
         #: Faults a test injected (mock-only), and those served.
         self.faults = FaultBoard()
+        #: Every request served, secrets masked (mock-only; bounded).
+        self.requests = RequestLog()
         self.jtis: JtiMemory = {}
         #: Per app, the latest exp among its forgotten jtis: an assertion expiring no later is refused.
         self.forgotten_jtis: dict[str, float] = {}
@@ -80,6 +83,7 @@ class Platform:
     def refuse(self, refusal: Refusal, *, source: str = SYSLOG_SOURCE) -> None:
         """Log a refusal at the instance's current time (see :class:`~.refusals.RefusalLog`)."""
         self.refusals.record(refusal, at=self.clock.time(), source=source)
+        note_refusal(refusal.code)
 
     def snapshot(self) -> InstanceState:
         """Copy the whole state (records, files, jtis, settings)."""
@@ -88,7 +92,7 @@ class Platform:
                                  self.settings)
 
     def restore(self, state: InstanceState) -> None:
-        """Return to a snapshot; the clock follows real time again, refusals and faults are cleared."""
+        """Return to a snapshot; the clock follows real time again, refusals, faults and requests are cleared."""
         with self.store.lock:
             self.store.restore(state.store)
             self.jtis = dict(state.jtis)
@@ -97,4 +101,5 @@ class Platform:
             self.settings = state.settings
         self.refusals.clear()
         self.faults.reset()
+        self.requests.clear()
         self.clock.reset()

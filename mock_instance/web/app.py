@@ -21,12 +21,14 @@ from ..oauth.request import FORM_CONTENT_TYPE, TokenRequest
 from ..oauth.tokens import TokenService
 from ..platform.glide_jwt import GlideJWTError, generate_jwt
 from ..platform.refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
+from ..platform.request_log import note_caller
 from ..platform.state import Platform
 from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
 from . import attachment_api, faults, table_api
 from .auth import authenticate
 from .request import InstanceRequest, read_body, read_form, read_json_object
+from .request_capture import Capture
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -83,12 +85,18 @@ class InstanceApp:
         return self.wsgi_app(environ, start_response)
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        capture = Capture(self.platform, environ)  # the request log's entry (platform/request_log.py)
         request = InstanceRequest(environ)
-        # An injected fault answers first (outside dispatch: a dropped connection is no crash);
-        # the mock's own endpoints never fail, so a test can always clear its faults.
-        response = None if request.path.startswith(MOCK_PREFIX) else faults.serve_fault(self.platform, request)
-        if response is None:
-            response = self.dispatch_request(request)
+        try:
+            # An injected fault answers first (outside dispatch: a dropped connection is no crash);
+            # the mock's own endpoints never fail, so a test can always clear its faults.
+            response = None if request.path.startswith(MOCK_PREFIX) else faults.serve_fault(self.platform, request)
+            if response is None:
+                response = self.dispatch_request(request)
+        except BaseException:
+            capture.finish(request, None)
+            raise
+        capture.finish(request, response)
         return response(environ, start_response)
 
     def dispatch_request(self, request: Request) -> Response:
@@ -124,7 +132,9 @@ class InstanceApp:
             return crashes
 
     def _caller(self, request: Request) -> Caller:
-        return authenticate(self.platform.store, self.tokens, request.headers.get("Authorization"))
+        caller = authenticate(self.platform.store, self.tokens, request.headers.get("Authorization"))
+        note_caller(caller.user_name)
+        return caller
 
     # -- Table API ----------------------------------------------------------
 

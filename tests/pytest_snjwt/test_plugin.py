@@ -185,6 +185,7 @@ def test_refusal_reason_in_the_report(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*- snjwt refusals -*", "user_inactive: user 'snjwt-*' is inactive"])
+    result.stdout.fnmatch_lines(["*- snjwt requests -*", "POST /oauth_token.do -> 401 [[]user_inactive[]] (client_id *, * ms)"])
 
 
 def test_secrets_stay_out_of_reports(pytester: pytest.Pytester, tmp_path: object) -> None:
