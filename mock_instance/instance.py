@@ -56,7 +56,6 @@ class MockInstance:
             self.platform.add_base_url(base_url)
         self.tokens = TokenService(self.platform)
         self.app = InstanceApp(self.platform, self.tokens)
-        self._seeded = self.snapshot()
 
     def __repr__(self) -> str:
         return f"<MockInstance tables={len(self.store.tables())} clock={self.clock!r}>"
@@ -122,7 +121,7 @@ class MockInstance:
 
         Tables registered with :meth:`register_table` stay registered, emptied.
         """
-        self.restore(self._seeded)
+        self.platform.reset()
 
     # -- records from Python --------------------------------------------------
 

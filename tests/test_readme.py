@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -159,6 +160,18 @@ def test_serve_block() -> None:
     finally:
         process.terminate()
         process.communicate(timeout=30)
+
+
+def test_control_api_block() -> None:
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed (an outside tool)")
+    with serving() as (url, _):
+        result = run_block(block_for("test_control_api_block"), ROOT, {"http://127.0.0.1:8765": url})
+        assert result.returncode == 0, result.stderr
+        advanced, listed, reset = (json.loads(line) for line in result.stdout.replace("}{", "}\n{").splitlines())
+        assert advanced["result"]["frozen"] is False
+        assert [r["path"] for r in listed["result"]] == ["/snjwt-mock/clock"]  # a request is logged once answered
+        assert reset["result"]["reset"] is True
 
 
 def test_benchmark_scripts_run() -> None:

@@ -18,6 +18,7 @@ from .refusals import SYSLOG_SOURCE, Refusal, RefusalLog
 from .request_log import RequestLog, note_refusal
 from .rules import platform_rules
 from .settings import Settings
+from .snapshots import SnapshotShelf
 
 #: Used jtis: (app sys_id, jti) → the assertion's exp (see oauth/cleanup.py for when one is forgotten).
 JtiMemory = dict[tuple[str, str], float]
@@ -58,6 +59,9 @@ class Platform:
         # snapshot holds. A list, so two transports on one URL each count until they stop.
         self._base_urls: list[str] = []
         seed(self.store, admin_password)
+        #: Snapshots saved by name (``/snjwt-mock/snapshots``, the console); kept across restores.
+        self.snapshots = SnapshotShelf()
+        self._seeded = self.snapshot()
 
     @property
     def base_urls(self) -> frozenset[str]:
@@ -103,3 +107,7 @@ class Platform:
         self.faults.reset()
         self.requests.clear()
         self.clock.reset()
+
+    def reset(self) -> None:
+        """Return to the state at start: the seeded tables and the initial settings (see :meth:`restore`)."""
+        self.restore(self._seeded)

@@ -25,7 +25,7 @@ from ..platform.request_log import note_caller
 from ..platform.state import Platform
 from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
-from . import attachment_api, faults, table_api
+from . import attachment_api, control, faults, table_api
 from .auth import authenticate
 from .request import InstanceRequest, read_body, read_form, read_json_object
 from .request_capture import Capture
@@ -61,6 +61,7 @@ def _rules() -> list[Rule]:
         Rule(f"{MOCK_PREFIX}/generate_jwt", endpoint="mock_generate_jwt", methods=["POST"]),
         Rule(f"{MOCK_PREFIX}/refusals", endpoint="mock_refusals", methods=["GET"]),
         Rule(f"{MOCK_PREFIX}/faults", endpoint="mock_faults", methods=["GET", "POST", "DELETE"]),
+        *control.rules(),
     ]
 
 
@@ -209,6 +210,7 @@ class InstanceApp:
         if not caller.is_admin:
             # What the platform says to a non-admin writing a security record, for every method.
             raise WriteRefused("Insert")
+        control.check_same_origin(request)
         return caller
 
     def on_mock_generate_jwt(self, request: Request) -> Response:
@@ -240,6 +242,12 @@ class InstanceApp:
         if request.method == "DELETE":
             return faults.clear_faults(self.platform)
         return faults.list_faults(self.platform)
+
+
+    def on_control(self, request: Request, action: str, **values: Any) -> Response:
+        """The control API: clock, settings, reset, snapshots, requests, tokens (web/control.py)."""
+        self._require_admin(request)
+        return control.handle(self.platform, self.tokens, request, action, **values)
 
 
 def _json_arg(value: Any) -> Any:
