@@ -224,6 +224,18 @@ def test_troubleshooting_table_has_every_reason_code() -> None:
         assert f"`{code}`" in section, code
 
 
+def test_troubleshooting_fixes_are_the_ones_the_console_shows() -> None:
+    """The fix column is mock_instance/platform/reason_fixes.py's FIXES, word for word (one source)."""
+    from mock_instance.platform.reason_fixes import FIXES
+
+    section = README.split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (`[^|]+) \| [^|]+ \| ([^|]+) \|$", section, re.M)
+    in_readme = {code: fix.strip() for codes, fix in rows for code in re.findall(r"`(\w+)`", codes)}
+    assert set(in_readme) == set(REASONS)
+    assert {code: FIXES[code] for code in REASONS} == in_readme
+    assert set(ACCESS_TOKEN_REASONS) <= set(FIXES)
+
+
 def test_settings_table_matches_the_settings() -> None:
     section = README.split("### Settings", 1)[1].split("\n## ", 1)[0]
     rows = dict(re.findall(r"^\| `(\w+)` \| `([^`]+)` \|", section, re.M))

@@ -2,9 +2,10 @@
 
 JSON, admin Basic auth, under ``/snjwt-mock/`` (the README documents each
 request and response): the clock, settings, reset, named snapshots, the request
-log, issued tokens. A state-changing request from a browser page of another
-origin is refused (``Origin`` header), so a page cannot drive the mock through
-an admin's cached Basic credentials.
+log, issued tokens, and a dry run of the token endpoint's checks. A
+state-changing request from a browser page of another origin is refused
+(``Origin`` header), so a page cannot drive the mock through an admin's cached
+Basic credentials.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from werkzeug.routing import Rule
 from werkzeug.wrappers import Request, Response
 
+from ..oauth.dry_run import dry_run
 from ..oauth.issued import issued_tokens, revoke_issued
 from ..oauth.tokens import TokenService
 from ..platform.settings import parse_setting
@@ -51,6 +53,7 @@ def rules() -> list[Rule]:
         rule("/requests/<int:request_id>", "request", ["GET"]),
         rule("/tokens", "tokens", ["GET"]),
         rule("/tokens/<sys_id>/revoke", "revoke", ["POST"]),
+        rule("/dry_run", "dry_run", ["POST"]),
     ]
 
 
@@ -180,7 +183,16 @@ def _revoke(platform: Platform, tokens: TokenService, request: Request, sys_id: 
     return json_response({"result": {"revoked": sys_id}})
 
 
+def _dry_run(platform: Platform, tokens: TokenService, request: Request) -> Response:
+    body = _body(platform, request)
+    values = {name: body.get(name) for name in ("assertion", "client_id", "client_secret")}
+    if not isinstance(values["assertion"], str) or not all(v is None or isinstance(v, str) for v in values.values()):
+        raise BadRequest('give "assertion" (and "client_id", "client_secret") as strings', message="Invalid dry run")
+    return json_response({"result": dry_run(platform, **values).as_dict()})
+
+
 _HANDLERS: dict[str, Callable[..., Response]] = {
     "clock": _clock, "settings": _settings, "reset": _reset, "snapshots": _snapshots, "snapshot": _snapshot,
     "restore": _restore, "requests": _requests, "request": _request, "tokens": _tokens, "revoke": _revoke,
+    "dry_run": _dry_run,
 }
