@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--demo", action="store_true",
                        help="provision a ready JWT chain at start and print what a client needs")
     serve.add_argument("--quiet", action="store_true", help="print no access-log line per request")
+    serve.add_argument("--no-console", dest="console", action="store_false",
+                       help="serve no web console at / (it is on by default; the mock's own APIs are unchanged)")
     demo = commands.add_parser("demo", help="walk through the setup article's steps on an embedded instance")
     demo.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     sign = commands.add_parser("jwt", help="sign a fresh JWT assertion (aud = iss = client id, new jti) and print it")

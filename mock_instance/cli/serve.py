@@ -36,8 +36,15 @@ def serve(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    keyring = None
     try:
-        server = instance.serve(args.host, args.port, tls=args.tls)
+        if args.console:
+            from ..console import Keyring, serve_with_console
+
+            keyring = Keyring()
+            server = serve_with_console(instance, args.host, args.port, tls=args.tls, keyring=keyring)
+        else:
+            server = instance.serve(args.host, args.port, tls=args.tls)
     except OSError as e:
         raise SystemExit(f"snjwt-mock: cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
     demo = None
@@ -53,10 +60,14 @@ def serve(args: argparse.Namespace) -> int:
             demo = ServeDemo(instance, server.url, args.admin_password, ca_file=server.ca_file)
             for line in demo.lines():
                 say(line)
-        say("snjwt-mock: ready; Ctrl-C or SIGTERM stops it")
+            if keyring is not None:  # the console's debugger can sign for the demo chain
+                keyring.add(demo.chain, "demo chain (serve --demo)", str(demo.key_file))
+        if keyring is not None:
+            say(f"snjwt-mock: console {server.url}/ (sign in as {ADMIN_USER_NAME})")
         printed = AccessLog(instance) if not args.quiet else None
         if printed is not None:
-            printed.skip_to_now()  # the demo's provisioning was narrated above
+            printed.skip_to_now()  # the demo's provisioning was narrated above; clients start after "ready"
+        say("snjwt-mock: ready; Ctrl-C or SIGTERM stops it")
         while not stop.wait(ACCESS_LOG_INTERVAL):
             if printed is not None:
                 printed.print_new()
@@ -66,6 +77,8 @@ def serve(args: argparse.Namespace) -> int:
         server.stop()
         if demo is not None:
             demo.close()
+        if keyring is not None:
+            keyring.close()
         say("snjwt-mock: stopped")
     return 0
 
