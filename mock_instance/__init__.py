@@ -34,11 +34,14 @@ _EXPORTS: dict[str, str] = {
     "MissingExtraError": "crypto.keystores",
     "MockInstance": "instance",
     "PlatformError": "tables.errors",
+    "QueryWarning": "platform.query_warnings",
     "REASONS": "platform.refusals",
     "REFUSAL_BODY": "platform.refusals",
+    "RecordedReply": "platform.settings",
     "RefusalRecord": "platform.refusals",
     "RequestRecord": "platform.request_log",
     "Secret": "crypto.secret",
+    "SchemaError": "platform.schema",
     "ServerCrashed": "transports.crashes",
     "Settings": "platform.settings",
     "Table": "tables.fields",
@@ -82,9 +85,11 @@ if TYPE_CHECKING:
     from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
     from .platform.faults import FAULT_KINDS, Fault, FaultRecord
     from .platform.glide_jwt import GlideJWTError
+    from .platform.query_warnings import QueryWarning
     from .platform.refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
     from .platform.request_log import RequestRecord
-    from .platform.settings import Settings, parse_setting
+    from .platform.schema import SchemaError
+    from .platform.settings import RecordedReply, Settings, parse_setting
     from .platform.state import InstanceState
     from .tables.clock import Clock
     from .tables.errors import PlatformError

@@ -7,7 +7,8 @@ and the WSGI app over it, and hands the app to the transports.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .crypto.secret import Secret
@@ -16,14 +17,16 @@ from .platform.attachments import attach
 from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
 from .platform.faults import Fault, FaultRecord, make_fault
 from .platform.glide_jwt import generate_jwt
+from .platform.query_warnings import QueryWarning
 from .platform.refusals import RefusalRecord
 from .platform.request_log import RequestRecord
+from .platform.schema import SchemaError, load_schema
 from .platform.settings import Settings
 from .platform.state import InstanceState, Platform
 from .tables.clock import Clock
+from .tables.conditions import filter_records
 from .tables.errors import RecordNotFound
 from .tables.fields import Field, user_table
-from .tables.query import filter_records
 from .tables.store import Store
 from .tables.views import TableResolver, public_view
 from .transports.intercept import Interception
@@ -49,13 +52,19 @@ class MockInstance:
     """
 
     def __init__(self, *, admin_password: str = "admin", settings: Settings | None = None,
-                 base_url: str | None = None, **setting_changes: Any) -> None:
+                 base_url: str | None = None, schema: str | Path | Sequence[str | Path] | None = None,
+                 demo_data: bool = False, **setting_changes: Any) -> None:
         admin = Secret(admin_password)
         self.platform = Platform((settings or Settings()).replace(**setting_changes), admin.reveal())
         if base_url:
             self.platform.add_base_url(base_url)
         self.tokens = TokenService(self.platform)
         self.app = InstanceApp(self.platform, self.tokens)
+        for path in [schema] if isinstance(schema, str | Path) else (schema or []):
+            self.load_schema(path)
+        if demo_data:
+            self.load_demo_data()
+        self.platform.mark_seeded()
 
     def __repr__(self) -> str:
         return f"<MockInstance tables={len(self.store.tables())} clock={self.clock!r}>"
@@ -113,7 +122,7 @@ class MockInstance:
         return self.platform.snapshot()
 
     def restore(self, state: InstanceState) -> None:
-        """Return to a snapshot; the clock follows real time again, refusals, faults and requests are cleared."""
+        """Return to a snapshot; the clock follows real time again; refusals, faults and requests are cleared."""
         self.platform.restore(state)
 
     def reset(self) -> None:
@@ -128,7 +137,30 @@ class MockInstance:
     def register_table(self, name: str, fields: Iterable[Field | str], *, parent: str | None = None,
                        display: str | None = None) -> None:
         """Add a table of your own, e.g. ``register_table("u_widget", ["u_name"])``."""
-        self.store.register(user_table(name, fields, parent=parent, display=display))
+        self.platform.register_tables([user_table(name, fields, parent=parent, display=display)])
+
+    def load_schema(self, path: str | Path) -> list[str]:
+        """Load a schema file (``snjwt-mock schema pull`` writes one) on top of the tables there are.
+
+        New tables are added, new columns of existing tables too, and choices (a pulled label
+        replaces the mock's). Returns the tables added. :class:`SchemaError` when the file
+        cannot be read or applied; nothing changes then.
+        """
+        schema = load_schema(path, known=self.store.has_table)
+        try:
+            return [t.name for t in self.platform.apply_schema(schema)]
+        except ValueError as e:
+            raise SchemaError(f"schema {path}: {e}") from e
+
+    def load_demo_data(self) -> None:
+        """Add the mock's demo records: users ``snjwt.demo.*``, two groups, departments, tasks.
+
+        Generated and marked as the mock's own; no real instance has these records. Loading
+        twice changes nothing. ``MockInstance(demo_data=True)`` loads them into the seeded state.
+        """
+        from .platform.demo_data import load_demo_data
+
+        load_demo_data(self.store)
 
     def insert(self, table: str, values: Mapping[str, Any], *, actor: str = ADMIN_USER_NAME) -> dict[str, str]:
         """Create a record as ``actor`` would through the Table API; returns its public view."""
@@ -150,7 +182,8 @@ class MockInstance:
         """Records matching an encoded query, e.g. ``query("incident", "active=true^ORDERBYnumber")``."""
         with self.store.lock:
             resolver = TableResolver(self.store, table)
-            matched = filter_records(self.store.records(table), encoded_query, resolver)
+            warn = self.platform.query_warnings.for_query(table, "MockInstance.query")
+            matched = filter_records(self.store.records(table), encoded_query, resolver, warn)
             return [public_view(self.store, r) for r in matched]
 
     def delete(self, table: str, sys_id: str) -> bool:
@@ -177,6 +210,19 @@ class MockInstance:
     def clear_refusals(self) -> None:
         """Forget the remembered refusals (their syslog rows stay)."""
         self.platform.refusals.clear()
+
+    @property
+    def warnings(self) -> list[QueryWarning]:
+        """Query parts dropped because they could not apply (unknown field, operator...), oldest first.
+
+        The platform drops them silently (docs/platform.md §2), so a query with a typo can match
+        every row; each is also logged (logger ``mock_instance.query``). Cleared by :meth:`restore`.
+        """
+        return self.platform.query_warnings.recent()
+
+    def clear_warnings(self) -> None:
+        """Forget the remembered query warnings."""
+        self.platform.query_warnings.clear()
 
     def generate_jwt(self, provider_sys_id: str, header: str | dict[str, Any] | None = None,
                      payload: str | dict[str, Any] | None = None) -> str:
@@ -223,6 +269,19 @@ class MockInstance:
     def clear_faults(self) -> None:
         """Disarm every fault (:attr:`faults_served` keeps what was served)."""
         self.platform.faults.clear()
+
+    @property
+    def rate_limit_counts(self) -> dict[tuple[str, str], int]:
+        """Requests counted per (rate-limit rule sys_id, user sys_id) in their current window (docs/platform.md
+        §11.2: the rule's "Rate Limit Counts", readable from Python only)."""
+        with self.store.lock:
+            return {key: c.count for key, c in self.platform.rate_limit_counts.items()}
+
+    @property
+    def rate_limit_violations(self) -> list[tuple[str, str, float]]:
+        """Requests refused with 429: (rule sys_id, user sys_id, instance time), oldest first."""
+        with self.store.lock:
+            return list(self.platform.rate_limit_violations)
 
     @property
     def errors(self) -> list[BaseException]:

@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .stash import CONFIG_KEY, MARKER, SUMMARY_KEY, TARGET_KEY, VARIANTS_KEY
+from .stash import CONFIG_KEY, GRANTS_KEY, MARKER, SUMMARY_KEY, TARGET_KEY, VARIANTS_KEY
 
 if TYPE_CHECKING:
-    import httpx
 
     from mock_instance import InstanceServer, MockInstance
     from mock_instance.client import Chain, Keystore
@@ -51,7 +50,7 @@ def _snjwt_target(request: pytest.FixtureRequest, snjwt_keystore: Keystore) -> I
     target = open_target(config.stash[CONFIG_KEY], snjwt_keystore, worker_id())
     config.stash[TARGET_KEY] = target
     try:
-        target.prepare(config.stash.get(VARIANTS_KEY, set()))
+        target.prepare(config.stash.get(VARIANTS_KEY, set()), config.stash.get(GRANTS_KEY, {}))
         yield target
     finally:
         problems = target.close()
@@ -84,44 +83,60 @@ def snjwt_instance(_snjwt_target: Target) -> Iterator[InstanceInfo]:
 
 @pytest.fixture
 def snjwt_mock(snjwt_instance: InstanceInfo) -> MockInstance:
-    """The :class:`mock_instance.MockInstance`, for mock-only controls: clock, settings, refusal reasons.
+    """The :class:`mock_instance.MockInstance`, for mock-only controls: clock, settings, refusal reasons,
+    query warnings.
 
     Skipped under ``--snjwt-live``. Example: ``snjwt_mock.clock.advance(3600)``,
     ``snjwt_mock.configure(accept_pysnc_header=True)``, ``snjwt_mock.refusals``,
-    ``snjwt_mock.inject_fault("rate_limited", retry_after=0)``.
+    ``snjwt_mock.inject_fault("rate_limited", retry_after=0)``, ``snjwt_mock.warnings`` (query parts dropped
+    because the platform would ignore them).
     """
     if snjwt_instance.mock is None:
         pytest.skip("needs the mock instance (mock-only controls); skipped under --snjwt-live")
     return snjwt_instance.mock
 
 
-@pytest.fixture
-def snjwt_chain(request: pytest.FixtureRequest, _snjwt_target: Target, snjwt_instance: InstanceInfo) -> Chain:
-    """The provisioned chain: ``client_id``, ``client_secret``, ``kid``, ``user`` (the ``sub``), ``user_field``,
-    ``algorithm``, and ``sys_ids`` of each record. Customise it with ``@pytest.mark.snjwt(...)``.
-    """
+def _variant(request: pytest.FixtureRequest) -> Any:
+    """The test's chain variant from ``@pytest.mark.snjwt(...)``; a bad marker fails the test."""
     from mock_instance.client import Variant
-
-    from .live import VariantFailed, VariantUnavailable, describe_variant
 
     marker = request.node.get_closest_marker(MARKER)
     if marker is not None and marker.args:
         pytest.fail("@pytest.mark.snjwt takes keyword arguments only", pytrace=False)
     try:
-        variant = Variant.from_marker(marker.kwargs if marker else {})
-        problem = None
+        return Variant.from_marker(marker.kwargs if marker else {})
     except ValueError as e:
         problem = str(e)
-    if problem is not None:  # failed outside the handler: one message, no chained traceback
-        pytest.fail(problem, pytrace=False)
+    pytest.fail(problem, pytrace=False)  # outside the handler: one message, no chained traceback
+
+
+def _provisioned(variant: Any, make: Callable[[], Any]) -> Any:
+    """``make()``, or the test skipped (a variant the mode cannot make) or failed (one it could not)."""
+    from .live import VariantFailed, VariantUnavailable, describe_variant
+
     failure = None
     try:
-        return _snjwt_target.chain(variant)
+        return make()
     except VariantUnavailable as e:
         pytest.skip(str(e))
     except VariantFailed as e:  # this test and those sharing its variant fail; the others run
         failure = f"@pytest.mark.snjwt({describe_variant(variant)}): {e}"
     pytest.fail(failure, pytrace=False)
+
+
+@pytest.fixture
+def snjwt_chain(request: pytest.FixtureRequest, _snjwt_target: Target, snjwt_instance: InstanceInfo) -> Chain:
+    """The provisioned chain: ``client_id``, ``client_secret``, ``kid``, ``user`` (the ``sub``), ``user_field``,
+    ``algorithm``, ``user_name``, ``user_password``, ``sys_ids`` of each record, and the key a client signs
+    with (``private_key_pem``, or ``shared_key`` for HS). Customise it with ``@pytest.mark.snjwt(...)``.
+    """
+    variant = _variant(request)
+    return _provisioned(variant, lambda: _snjwt_target.chain(variant))
+
+
+def _reasons(instance: InstanceInfo) -> Callable[[], list[str]] | None:
+    mock = instance.mock
+    return (lambda: [str(r) for r in mock.refusals]) if mock is not None else None
 
 
 @pytest.fixture
@@ -166,9 +181,7 @@ def snjwt_token(_snjwt_target: Target, snjwt_chain: Chain, snjwt_instance: Insta
     """
     from .tokens import request_token
 
-    mock = snjwt_instance.mock
-    reasons = (lambda: [str(r) for r in mock.refusals]) if mock is not None else None
-    return request_token(snjwt_instance.token_url, snjwt_chain, snjwt_jwt, reasons=reasons,
+    return request_token(snjwt_instance.token_url, snjwt_chain, snjwt_jwt, reasons=_reasons(snjwt_instance),
                          session=_snjwt_target.http)
 
 
@@ -194,79 +207,6 @@ def snjwt_session(request: pytest.FixtureRequest, _snjwt_target: Target, snjwt_i
     with InstanceSession(snjwt_instance.url, snjwt_access_token, timeout=timeout,
                          on_created=_snjwt_target.created_by_test) as session:
         yield session
-
-
-def _httpx(fixture: str) -> Any:
-    try:
-        import httpx
-    except ImportError:
-        pytest.fail(f"{fixture} needs httpx: pip install httpx", pytrace=False)
-    return httpx
-
-
-@pytest.fixture
-def snjwt_httpx_client(request: pytest.FixtureRequest, _snjwt_target: Target, snjwt_instance: InstanceInfo,
-                       snjwt_access_token: AccessToken) -> Iterator[httpx.Client]:
-    """An ``httpx.Client`` that sends the bearer token, its ``base_url`` the instance:
-    ``snjwt_httpx_client.get("/api/now/table/incident")``. Served in-process in mock mode. Needs httpx.
-
-    Live, like ``snjwt_session``: the run's timeouts, and what a test creates is deleted when it ends.
-    """
-    from .tokens import created_record
-
-    httpx = _httpx("snjwt_httpx_client")
-
-    def note(response: httpx.Response) -> None:
-        if response.status_code == 201 and response.request.method == "POST":
-            response.read()
-            created = created_record(response.request.url.raw_path.decode(), response.content)
-            if created is not None:
-                _snjwt_target.created_by_test(*created)
-
-    with httpx.Client(**_httpx_options(request, snjwt_instance, snjwt_access_token),
-                      event_hooks={"response": [note]}) as client:
-        yield client
-
-
-@pytest.fixture
-def snjwt_async_client(request: pytest.FixtureRequest, _snjwt_target: Target, snjwt_instance: InstanceInfo,
-                       snjwt_access_token: AccessToken) -> Iterator[httpx.AsyncClient]:
-    """An ``httpx.AsyncClient`` that sends the bearer token, its ``base_url`` the instance:
-    ``await snjwt_async_client.get("/api/now/table/incident")``. Served in-process in mock mode.
-    A plain fixture, so any async test runner (anyio, pytest-asyncio) can use it. Needs httpx.
-    """
-    import asyncio
-
-    from .tokens import created_record
-
-    httpx = _httpx("snjwt_async_client")
-
-    async def note(response: httpx.Response) -> None:
-        if response.status_code == 201 and response.request.method == "POST":
-            await response.aread()
-            created = created_record(response.request.url.raw_path.decode(), response.content)
-            if created is not None:
-                _snjwt_target.created_by_test(*created)
-
-    client = httpx.AsyncClient(**_httpx_options(request, snjwt_instance, snjwt_access_token),
-                               event_hooks={"response": [note]})
-    yield client
-    if not client.is_closed:
-        try:
-            asyncio.run(client.aclose())
-        except RuntimeError:
-            pass  # live connections belong to the test's event loop, closed with it; in-process there are none
-
-
-def _httpx_options(request: pytest.FixtureRequest, instance: InstanceInfo, token: AccessToken) -> dict[str, Any]:
-    import httpx
-
-    options: dict[str, Any] = {"base_url": instance.url,
-                               "headers": {"Authorization": f"Bearer {token}", "Accept": "application/json"}}
-    if instance.live:
-        connect, read = request.config.stash[CONFIG_KEY].timeout
-        options["timeout"] = httpx.Timeout(read, connect=connect)
-    return options
 
 
 @pytest.fixture

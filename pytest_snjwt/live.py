@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ import requests
 from mock_instance import KeyEntry, KeyMaterialError, Secret, load_keystore, load_private_key
 from mock_instance.client import (
     Chain,
+    GrantApp,
     Keystore,
     Ledger,
     PreflightError,
@@ -33,7 +34,9 @@ from mock_instance.client import (
     build_claims,
     check_chain,
     default_algorithm,
+    enable_client_credentials,
     preflight,
+    provision_grant_app,
     remove_records,
     sign,
     token_form,
@@ -110,8 +113,12 @@ class _RealInstance:
     def info(self) -> InstanceInfo:
         return InstanceInfo(self.url, f"{self.url}/oauth_token.do", True, None)
 
-    def prepare(self, variants: set[Variant]) -> None:
+    def prepare(self, variants: set[Variant], grants: Mapping[Variant, bool] | None = None) -> None:
         """Live chains are made when a test first asks (a run that skips tests makes fewer)."""
+
+    def grant_app(self, variant: Variant, *, client_credentials: bool) -> GrantApp:
+        raise VariantUnavailable("the other grants need an OAuth API endpoint app, which only provisioning can "
+                                 "make; give SNJWT_ADMIN_USER and SNJWT_ADMIN_PASSWORD to run it live")
 
     def begin_test(self) -> None:
         pass
@@ -144,6 +151,8 @@ class LiveTarget(_RealInstance):
         self.ledger = Ledger.open(self.url, prefix.rstrip("-"))
         self._provisioner = Provisioner(self._client, prefix, keystore_for, log=self.ledger)
         self._failed: dict[Variant, str] = {}
+        self._grant_apps: dict[Variant, GrantApp] = {}
+        self._client_credentials = False
         self._test_records: list[tuple[str, str]] = []
         self.deleted = 0
 
@@ -157,6 +166,20 @@ class LiveTarget(_RealInstance):
                 self._failed[variant] = f"the instance could not provision this chain: {e}"
                 raise VariantFailed(self._failed[variant]) from None
         return self._chains[variant]
+
+    def grant_app(self, variant: Variant, *, client_credentials: bool) -> GrantApp:
+        chain = self.chain(variant)
+        try:
+            if variant not in self._grant_apps:
+                self._grant_apps[variant] = provision_grant_app(self._provisioner, chain)
+            if client_credentials and not self._client_credentials:
+                problem = enable_client_credentials(self._provisioner)
+                if problem is not None:  # an admin set the property otherwise: leave it alone
+                    raise VariantUnavailable(problem)
+                self._client_credentials = True
+        except (ProvisioningError, requests.RequestException) as e:
+            raise VariantFailed(f"the instance could not provision the grants app: {e}") from None
+        return self._grant_apps[variant]
 
     def created_by_test(self, table: str, sys_id: str) -> None:
         self.ledger.record(table, sys_id)

@@ -14,13 +14,12 @@ import pytest
 from . import config as _config
 from . import report_scrubber as _report_scrubber
 from . import scrub as _scrub
+from .client_fixtures import snjwt_async_client, snjwt_httpx_client  # noqa: F401 (fixtures, see above)
 from .fixtures import (  # noqa: F401 (re-exported: pytest collects fixtures from the plugin module)
     _snjwt_target,
     snjwt_access_token,
     snjwt_assertion,
-    snjwt_async_client,
     snjwt_chain,
-    snjwt_httpx_client,
     snjwt_instance,
     snjwt_jwt,
     snjwt_keystore,
@@ -29,7 +28,23 @@ from .fixtures import (  # noqa: F401 (re-exported: pytest collects fixtures fro
     snjwt_session,
     snjwt_token,
 )
-from .stash import CONFIG_KEY, FAULT_MARKER, MARKER, SUMMARY_KEY, TARGET_KEY, VARIANTS_KEY
+from .grant_fixtures import (  # noqa: F401 (fixtures, see above)
+    snjwt_client_credentials,
+    snjwt_client_credentials_token,
+    snjwt_grant_app,
+    snjwt_password_token,
+)
+from .stash import (
+    CLIENT_CREDENTIALS_FIXTURES,
+    CONFIG_KEY,
+    FAULT_MARKER,
+    GRANT_FIXTURES,
+    GRANTS_KEY,
+    MARKER,
+    SUMMARY_KEY,
+    TARGET_KEY,
+    VARIANTS_KEY,
+)
 
 #: How many of a failing test's requests its report lists (the last ones).
 REPORTED_REQUESTS = 50
@@ -58,8 +73,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "--snjwt-set accept_pysnc_header=true; repeatable; ignored live")
     for name, (env, ini, text) in _config.SOURCES.items():
         if ini is not None:
-            parser.addini(ini, f"{text} (environment: {env})", type="bool" if name == "live" else "string",
-                          default=False if name == "live" else "")
+            flag = name in ("live", "demo_data")
+            parser.addini(ini, f"{text} (environment: {env})", type="bool" if flag else "string",
+                          default=False if flag else "")
     parser.addini("snjwt_mock_settings", "mock settings for every mock instance, NAME=VALUE one per line "
                   "(ignored live)", type="linelist", default=[])
 
@@ -130,13 +146,19 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     from mock_instance.client import Variant
 
     variants = set()
+    grants: dict[Variant, bool] = {}
     for item in users:
         marker = item.get_closest_marker(MARKER)
         try:
-            variants.add(Variant.from_marker(marker.kwargs if marker else {}))
+            variant = Variant.from_marker(marker.kwargs if marker else {})
         except ValueError:
             continue  # reported by the test itself, when its chain is asked for
+        variants.add(variant)
+        names = set(getattr(item, "fixturenames", ()))
+        if names & (GRANT_FIXTURES | CLIENT_CREDENTIALS_FIXTURES):
+            grants[variant] = grants.get(variant, False) or bool(names & CLIENT_CREDENTIALS_FIXTURES)
     session.config.stash[VARIANTS_KEY] = variants
+    session.config.stash[GRANTS_KEY] = grants
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -175,6 +197,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             refusals = target.mock.refusals
             if refusals:
                 report.sections.append(("snjwt refusals", "\n".join(str(r) for r in refusals)))
+            warnings = target.mock.warnings
+            if warnings:  # query parts the platform (and the mock) dropped: often why a list had every row
+                report.sections.append(("snjwt query warnings", "\n".join(str(w) for w in warnings)))
             served = target.mock.requests
             if served:  # the test's requests (its own and its fixtures'), secrets masked
                 shown = [str(r) for r in served[-REPORTED_REQUESTS:]]
@@ -185,9 +210,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def pytest_assertrepr_compare(config: pytest.Config, op: str, left: Any, right: Any) -> list[str] | None:
-    """Keep tokens and assertions out of assertion diffs (pytest shows both strings' text otherwise)."""
-    from .tokens import AccessToken, Assertion, masked
+    """Keep tokens, token responses and assertions out of assertion diffs (pytest shows their text otherwise)."""
+    from .tokens import AccessToken, Assertion, TokenResponse, masked
 
-    if isinstance(left, AccessToken | Assertion) or isinstance(right, AccessToken | Assertion):
+    if any(isinstance(side, AccessToken | Assertion | TokenResponse) for side in (left, right)):
         return [f"{masked(left)} {op} {masked(right)}", "(pytest-snjwt masks access tokens in reports)"]
     return None

@@ -14,12 +14,24 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from typing import Protocol
 
 import requests
 
 from mock_instance import InstanceServer, Interception, MockInstance
-from mock_instance.client import Chain, Keystore, Provisioner, ProvisioningError, TableClient, Variant, make_keystore
+from mock_instance.client import (
+    Chain,
+    GrantApp,
+    Keystore,
+    Provisioner,
+    ProvisioningError,
+    TableClient,
+    Variant,
+    enable_client_credentials,
+    make_keystore,
+    provision_grant_app,
+)
 
 from .config import SnjwtConfig
 from .live import ChainFromEnvironment, LiveTarget, VariantFailed
@@ -42,11 +54,14 @@ class Target(Protocol):
     @property
     def mock(self) -> MockInstance | None: ...
 
-    def prepare(self, variants: set[Variant]) -> None:
+    def prepare(self, variants: set[Variant], grants: Mapping[Variant, bool] | None = None) -> None:
         """Provision ahead what the collected tests will ask for (where that is cheaper)."""
 
     def chain(self, variant: Variant) -> Chain:
         """The chain for ``variant`` (made on first use where the mode can make one)."""
+
+    def grant_app(self, variant: Variant, *, client_credentials: bool) -> GrantApp:
+        """The other grants' app for ``variant``'s chain (docs/platform.md §10)."""
 
     def begin_test(self) -> None: ...
 
@@ -98,11 +113,13 @@ class MockTarget:
 
     def __init__(self, config: SnjwtConfig, keystore: Keystore, worker: str | None = None) -> None:
         self.url = config.instance
-        self._mock = MockInstance(**dict(config.mock_settings))
+        self._mock = MockInstance(schema=config.schema, demo_data=config.demo_data, **dict(config.mock_settings))
         self._interception: Interception = self._mock.intercept(self.url)
         self._servers: dict[bool, InstanceServer] = {}
         self._chains: dict[Variant, Chain] = {}
         self._failed: dict[Variant, str] = {}
+        self._grant_apps: dict[Variant, GrantApp] = {}
+        self._client_credentials = False
         self._base_state = self._mock.snapshot()
         self._admin = _admin_session(MOCK_ADMIN, trust_env=False)
         self._provisioner = Provisioner(TableClient(self._admin, self.url), _run_prefix(worker), _Keystores(keystore),
@@ -119,14 +136,18 @@ class MockTarget:
     def info(self) -> InstanceInfo:
         return InstanceInfo(self.url, f"{self.url}/oauth_token.do", False, self._mock)
 
-    def prepare(self, variants: set[Variant]) -> None:
-        """Provision every variant not yet made into the base state, then snapshot it.
+    def prepare(self, variants: set[Variant], grants: Mapping[Variant, bool] | None = None) -> None:
+        """Provision every variant (and grants app) not yet made into the base state, then snapshot it.
 
         A variant first asked for mid-test (``getfixturevalue``) lands here too: the
         test then goes on from the new base state.
         """
-        missing = sorted((v for v in variants if v not in self._chains and v not in self._failed), key=repr)
-        if not missing:
+        grants = grants or {}
+        missing = sorted((v for v in variants | set(grants) if v not in self._chains and v not in self._failed),
+                         key=repr)
+        apps = sorted((v for v in grants if v not in self._grant_apps and v not in self._failed), key=repr)
+        client_credentials = any(grants.values()) and not self._client_credentials
+        if not (missing or apps or client_credentials):
             return
         self._mock.restore(self._base_state)
         serving = self._interception.active
@@ -137,6 +158,14 @@ class MockTarget:
                     self._chains[variant] = self._provisioner.provision(variant)
                 except ProvisioningError as e:  # that variant's tests fail; the others run
                     self._failed[variant] = f"the mock could not provision this chain: {e}"
+            for variant in apps:
+                if variant in self._chains:
+                    self._grant_apps[variant] = provision_grant_app(self._provisioner, self._chains[variant])
+            if client_credentials:
+                problem = enable_client_credentials(self._provisioner)
+                if problem is not None:
+                    raise RuntimeError(f"a fresh mock has no client credentials property, yet: {problem}")
+                self._client_credentials = True
         finally:
             if not serving:
                 self._interception.stop()
@@ -148,6 +177,13 @@ class MockTarget:
         if variant in self._failed:
             raise VariantFailed(self._failed[variant])
         return self._chains[variant]
+
+    def grant_app(self, variant: Variant, *, client_credentials: bool) -> GrantApp:
+        """The grants app for ``variant``, provisioned into the base state if the collection did not see it."""
+        self.prepare({variant}, {variant: client_credentials})
+        if variant in self._failed:
+            raise VariantFailed(self._failed[variant])
+        return self._grant_apps[variant]
 
     def begin_test(self) -> None:
         """Back to the provisioned state; serve the instance URL in-process."""

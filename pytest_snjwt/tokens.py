@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from mock_instance.client import Chain, mask_token, post_token_form
+from mock_instance.client import Chain, GrantApp, mask_token, post_token_form
 from mock_instance.client import token_form as _token_form
 
 if TYPE_CHECKING:
@@ -81,8 +81,23 @@ def request_token(token_url: str, chain: Chain, assertion: str, *, reasons: Any 
     the platform writes them only to its system log).
     """
     __tracebackhide__ = True
-    # Never re-posts the form (client secret, assertion) on a redirect, to any host.
-    response = post_token_form(session or requests.Session(), token_url, token_form(chain, assertion))
+    return post_token(token_url, token_form(chain, assertion), reasons=reasons, session=session)
+
+
+def grant_form(app: GrantApp, grant_type: str) -> dict[str, str]:
+    """A password (for the app's user) or client-credentials form, the client in the body."""
+    form = {"grant_type": grant_type, "client_id": app.client_id, "client_secret": app.client_secret.reveal()}
+    if grant_type == "password":
+        form.update(username=app.user_name, password=app.user_password.reveal())
+    return form
+
+
+def post_token(token_url: str, form: dict[str, str], *, reasons: Any = None,
+               session: requests.Session | None = None) -> TokenResponse:
+    """POST a token request form; a refusal raises :class:`TokenRefused` (with the mock's reasons when known)."""
+    __tracebackhide__ = True
+    # Never re-posts the form (client secret, assertion, password) on a redirect, to any host.
+    response = post_token_form(session or requests.Session(), token_url, form)
     if response.status_code != 200:
         why = ""
         if reasons is not None:

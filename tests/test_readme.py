@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from mock_instance import ACCESS_TOKEN_REASONS, REASONS, Settings
+from mock_instance import ACCESS_TOKEN_REASONS, REASONS, MockInstance, Settings
 from mock_instance.client import Ledger, Provisioner, TableClient, Variant, make_keystore
+from mock_instance.platform.settings import setting_text
 from tests.helpers import serving, start_serve, url_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,6 +139,16 @@ def test_mock_settings_block(pytester: pytest.Pytester) -> None:
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+def test_schema_pull_block(tmp_path: Path) -> None:
+    with serving("--schema", str(ROOT / "tests" / "mock_instance" / "data" / "custom_schema.json")) as (url, _):
+        result = run_block(block_for("test_schema_pull_block"), tmp_path,
+                           {PLACEHOLDER_URL: url, "'the admin password'": "admin"})
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "snjwt-mock: pulled 2 table(s) (u_asset, incident)" in result.stdout
+    loaded = MockInstance(schema=tmp_path / "snjwt-schema.json")
+    assert loaded.store.has_table("u_asset") and "u_area" in loaded.store.fields("incident")
+
+
 def test_ini_block(pytester: pytest.Pytester) -> None:
     ini = [code for kind, target, lang, code in blocks("ini") if target.endswith("::test_ini_block")]
     assert len(ini) == 1
@@ -239,7 +250,7 @@ def test_troubleshooting_fixes_are_the_ones_the_console_shows() -> None:
 def test_settings_table_matches_the_settings() -> None:
     section = README.split("### Settings", 1)[1].split("\n## ", 1)[0]
     rows = dict(re.findall(r"^\| `(\w+)` \| `([^`]+)` \|", section, re.M))
-    expected = {f.name: str(getattr(Settings(), f.name)).lower() for f in dataclasses.fields(Settings)}
+    expected = {f.name: setting_text(getattr(Settings(), f.name)) for f in dataclasses.fields(Settings)}
     assert rows == expected
 
 

@@ -17,7 +17,7 @@ import requests
 from mock_instance import JWT_BEARER_GRANT_TYPE, MockInstance
 from mock_instance.cli.demo import run_demo
 from mock_instance.client import Provisioner, TableClient, Variant, make_keystore
-from mock_instance.platform import definitions as schema
+from mock_instance.platform import schema
 from tests.helpers import start_serve, url_of
 
 FULL_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{86}(?![A-Za-z0-9_-])")
@@ -34,7 +34,7 @@ def assert_clean(text: str, *secrets: str) -> None:
 
 def test_the_demo(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
                   capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setitem(schema.GENERATED_WHEN_BLANK, ("oauth_entity", "client_secret"), lambda _s: SENTINEL_SECRET)
+    monkeypatch.setitem(schema.GENERATORS, "random_secret", lambda _s: SENTINEL_SECRET)
     caplog.set_level(logging.DEBUG)
     lines: list[str] = []
     for as_json in (False, True):

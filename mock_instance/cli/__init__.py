@@ -8,6 +8,7 @@ from typing import Any
 
 from ..platform.settings import Settings, parse_setting
 from . import cleanup
+from . import schema as schema_commands
 
 DEFAULT_PORT = 8765
 #: The distribution ``snjwt-mock`` comes with (its version is ``--version``).
@@ -71,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--quiet", action="store_true", help="print no access-log line per request")
     serve.add_argument("--no-console", dest="console", action="store_false",
                        help="serve no web console at / (it is on by default; the mock's own APIs are unchanged)")
+    serve.add_argument("--schema", dest="schemas", action="append", default=[], metavar="FILE",
+                       help="load a schema file (snjwt-mock schema pull writes one) on top of the out-of-box "
+                            "tables (repeatable)")
+    serve.add_argument("--demo-data", action="store_true",
+                       help="add the mock's demo records (users snjwt.demo.*, groups, departments, tasks)")
+    schema_commands.add_parser(commands)
     demo = commands.add_parser("demo", help="walk through the setup article's steps on an embedded instance")
     demo.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     sign = commands.add_parser("jwt", help="sign a fresh JWT assertion (aud = iss = client id, new jti) and print it")
@@ -95,6 +102,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return sign_jwt(args)
     if args.command == "cleanup":
         return cleanup.run(args)
+    if args.command == "schema":
+        return schema_commands.run(args, say)
     from .demo import run_demo
 
     return run_demo(as_json=args.json)

@@ -26,8 +26,9 @@ ACCESS_LOG_INTERVAL = 0.2
 def serve(args: argparse.Namespace) -> int:
     """Run the server until a signal; print the start lines, then the access log."""
     try:
-        instance = MockInstance(admin_password=args.admin_password, **settings_from(args.settings))
-    except (TypeError, ValueError) as e:
+        instance = MockInstance(admin_password=args.admin_password, schema=args.schemas, demo_data=args.demo_data,
+                                **settings_from(args.settings))
+    except (TypeError, ValueError) as e:  # SchemaError is a ValueError
         raise SystemExit(f"snjwt-mock: {e}") from None
     stop = threading.Event()
 

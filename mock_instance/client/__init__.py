@@ -12,6 +12,7 @@ from ..crypto.jose import JWT_BEARER_GRANT_TYPE, default_algorithm, key_family
 from ..crypto.secret import Secret, mask_token
 from .assertion import DEFAULT_LIFETIME, build_claims, sign, token_form
 from .chain import Chain, Variant
+from .grant_apps import CLIENT_CREDENTIALS_PROPERTY, GrantApp, enable_client_credentials, provision_grant_app
 from .http import (
     PinnedSession,
     PlainHTTPRefused,
@@ -28,13 +29,15 @@ from .keys import Keystore, load_or_make_keystore, make_keystore
 from .ledger import Ledger, LedgerEntry, default_folder
 from .preflight import PreflightError, check_chain, preflight, reference
 from .provision import CreationLog, Provisioner, remove_records
+from .schema_pull import pull_schema
 from .table_client import ProvisioningError, TableClient
 
 __all__ = [
-    "DEFAULT_LIFETIME", "JWT_BEARER_GRANT_TYPE", "Chain", "CreationLog", "Keystore", "Ledger", "LedgerEntry",
-    "PinnedSession", "PlainHTTPRefused", "PreflightError", "ProvisioningError", "Provisioner", "RedirectRefused",
-    "Secret", "TableClient", "UnsafeRequestError", "Variant", "admin_session", "basic_header", "build_claims",
-    "check_chain", "check_url", "default_folder", "default_algorithm", "is_loopback", "key_family",
-    "load_or_make_keystore", "make_keystore", "mask_token", "post_token_form", "preflight", "reference",
-    "remove_records", "sign", "token_form", "token_session",
+    "CLIENT_CREDENTIALS_PROPERTY", "DEFAULT_LIFETIME", "JWT_BEARER_GRANT_TYPE", "Chain", "CreationLog", "GrantApp",
+    "Keystore", "Ledger", "LedgerEntry", "PinnedSession", "PlainHTTPRefused", "PreflightError", "ProvisioningError",
+    "Provisioner", "RedirectRefused", "Secret", "TableClient", "UnsafeRequestError", "Variant", "admin_session",
+    "basic_header", "build_claims", "check_chain", "check_url", "default_algorithm", "default_folder",
+    "enable_client_credentials", "is_loopback", "key_family", "load_or_make_keystore", "make_keystore", "mask_token",
+    "post_token_form", "preflight", "provision_grant_app", "pull_schema", "reference", "remove_records", "sign",
+    "token_form", "token_session",
 ]

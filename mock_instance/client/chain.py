@@ -60,7 +60,8 @@ class Chain:
     """A provisioned chain: what a client needs to get a token. Secrets are masked in every repr.
 
     ``user`` is the ``sub`` value (the user's value in the app's User field);
-    ``key`` signs assertions (a private key, or the shared key for HS*).
+    ``key`` signs assertions (a private key, or the shared key for HS*);
+    ``user_password`` is the user's password (set by the provisioner; empty when not known).
     """
 
     client_id: str
@@ -73,6 +74,7 @@ class Chain:
     user_name: str = ""
     sys_ids: Mapping[str, str] = field(default_factory=dict)
     variant: Variant = field(default_factory=Variant)
+    user_password: Secret = field(default_factory=lambda: Secret(""), compare=False)
 
     @property
     def private_key_pem(self) -> SecretBytes | None:

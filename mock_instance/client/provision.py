@@ -30,6 +30,7 @@ from .table_client import ProvisioningError, TableClient
 #: claims (made by a business rule), the tokens issued to an app, a user's role links.
 OWNED_CHILDREN = {"jwt_provider": ("jwt_claim_validation", "jwt_provider"),
                   "oauth_jwt": ("oauth_credential", "peer"),
+                  "oauth_entity": ("oauth_credential", "peer"),
                   "sys_user": ("sys_user_has_role", "user")}
 #: What a step of the setup article made: (step number, table, record as the API returned it).
 StepRecorder = Callable[[int, str, Mapping[str, Any]], None]
@@ -67,8 +68,14 @@ class Provisioner:
         """(table, sys_id) of every record made so far, oldest first."""
         return list(self._created)
 
-    def _create(self, step: int, table: str, values: Mapping[str, Any]) -> dict[str, Any]:
-        record = self.client.create(table, values)
+    def create(self, table: str, values: Mapping[str, Any], *, step: int = 4,
+               input_display_value: bool = False) -> dict[str, Any]:
+        """Create a record and remember it for :meth:`teardown` (for provisioning beyond the chain)."""
+        return self._create(step, table, values, input_display_value=input_display_value)
+
+    def _create(self, step: int, table: str, values: Mapping[str, Any], *,
+                input_display_value: bool = False) -> dict[str, Any]:
+        record = self.client.create(table, values, input_display_value=input_display_value)
         self._created.append((table, record["sys_id"]))
         if self._log is not None:
             self._log.record(table, record["sys_id"])
@@ -98,6 +105,8 @@ class Provisioner:
         keystore = None if family == "HS" else self._keystore_for(variant.algorithm)
         # Set here, not generated: password fields cannot be read back through the Table API.
         client_secret = chosen_secret or secrets.token_urlsafe(24)
+        # For the password grant (docs/platform.md §10.1); the suffix meets common password policies.
+        user_password = secrets.token_urlsafe(18) + "-Aa1"
         shared_key = secrets.token_urlsafe(48) if family == "HS" else None
         sys_ids: dict[str, str] = {}
 
@@ -142,8 +151,8 @@ class Provisioner:
         verifier_map = self._create(4, "jwt_verifier_map", map_values)
         user = self._create(4, "sys_user", {
             "user_name": f"{name}-user", "email": f"{name}-user@snjwt.invalid", "first_name": "snjwt",
-            "last_name": name, "name": f"{name} user", **(user_values or {}), "active": variant.active,
-            "locked_out": variant.locked_out})
+            "last_name": name, "name": f"{name} user", "user_password": user_password, **(user_values or {}),
+            "active": variant.active, "locked_out": variant.locked_out}, input_display_value=True)
         for role in variant.roles:
             self._create(4, "sys_user_has_role", {"user": user["sys_id"], "role": self._role(role)})
         sub = user.get(variant.user_field)
@@ -162,7 +171,7 @@ class Provisioner:
         sys_ids.update(oauth_jwt=app["sys_id"], jwt_verifier_map=verifier_map["sys_id"], sys_user=user["sys_id"])
         signing_key = keystore.private_key if keystore is not None else Secret(shared_key or "")
         return Chain(app["client_id"], Secret(client_secret), verifier_map["kid"], sub, variant.user_field,
-                     variant.algorithm, signing_key, user["user_name"], sys_ids, variant)
+                     variant.algorithm, signing_key, user["user_name"], sys_ids, variant, Secret(user_password))
 
     def _owned(self, table: str, reference: str, owner: str, fields: str) -> list[dict[str, Any]]:
         """Rows of ``table`` whose returned ``reference`` is ``owner`` (never rows a query merely returned)."""

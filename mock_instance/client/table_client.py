@@ -39,9 +39,14 @@ class TableClient:
             raise ProvisioningError(f"{what}: the answer is not the Table API's JSON "
                                     f"(HTTP {response.status_code}, {response.headers.get('Content-Type')})") from None
 
-    def create(self, table: str, values: Mapping[str, Any]) -> dict[str, Any]:
-        response = self.session.post(f"{self.base}/api/now/table/{table}", json=dict(values),
-                                     params={"sysparm_exclude_reference_link": "true"})
+    def create(self, table: str, values: Mapping[str, Any], *, input_display_value: bool = False) -> dict[str, Any]:
+        """Insert a record. ``input_display_value`` sends ``sysparm_input_display_value=true``: a real
+        instance then stores a ``user_password`` hashed, as a password a user can log in with [COMM]
+        (the mock accepts and ignores the parameter, docs/platform.md §2)."""
+        params = {"sysparm_exclude_reference_link": "true"}
+        if input_display_value:
+            params["sysparm_input_display_value"] = "true"
+        response = self.session.post(f"{self.base}/api/now/table/{table}", json=dict(values), params=params)
         return self._check(response, f"creating a {table} record")
 
     def update(self, table: str, sys_id: str, values: Mapping[str, Any]) -> dict[str, Any]:

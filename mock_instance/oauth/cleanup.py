@@ -1,4 +1,4 @@
-"""The platform's token cleanup job: expired credentials deleted, expired jtis forgotten.
+"""The platform's token cleanup job: expired credentials deleted, expired jtis and codes forgotten.
 
 docs/platform.md §4 step 11 and §5.
 """
@@ -36,6 +36,9 @@ def cleanup(platform: Platform) -> tuple[int, int]:
         for key in stale:
             exp = platform.jtis.pop(key)
             platform.forgotten_jtis[key[0]] = max(exp, platform.forgotten_jtis.get(key[0], exp))
+        # Authorization codes past their lifespan go too (docs/platform.md §10.4; not counted).
+        for code in [c for c, pending in platform.codes.items() if pending.expires <= now]:
+            del platform.codes[code]
         return len(expired), len(stale)
 
 

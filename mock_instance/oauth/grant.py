@@ -192,7 +192,7 @@ def issue(platform: Platform, checked: CheckedClaims, user: Record) -> dict[str,
     lifespan = int_or(app["access_token_lifespan"], DEFAULT_ACCESS_TOKEN_LIFESPAN)
     if checked.jti is not None:
         platform.jtis[(app["sys_id"], checked.jti)] = float(checked.claims["exp"])
-    if platform.settings.reuse_live_access_token:
+    if platform.settings.reuse_live_access_token_jwt_bearer:
         for cred in store.find("oauth_credential", "user", user["sys_id"]):
             expires = parse_glide(cred["expires"]) or 0
             if cred["peer"] == app["sys_id"] and cred["type"] == "access_token" and expires > now:

@@ -32,14 +32,19 @@ class TokenRequest:
     authentication: str | None = None
 
 
-def check_grant(request: TokenRequest) -> None:
-    """A form body with the jwt-bearer grant."""
+def check_form(request: TokenRequest) -> None:
+    """The body is a form: every grant's first check (docs/platform.md §4 step 1, §10.0)."""
     if request.content_type != FORM_CONTENT_TYPE:
         raise Refusal("request_not_form", f"Content-Type {request.content_type or 'none'!r} is not "
                       f"{FORM_CONTENT_TYPE}; the token endpoint reads the form body only")
     if request.repeated:  # RFC 6749 §5.2: "repeats a parameter" is an invalid_request
         raise Refusal("parameter_repeated", f"form parameter(s) {clipped_repr(sorted(request.repeated))} sent more "
                       "than once; RFC 6749 §3.2: each at most once")
+
+
+def check_grant(request: TokenRequest) -> None:
+    """A form body with the jwt-bearer grant."""
+    check_form(request)
     grant = request.form.get("grant_type")
     if grant != JWT_BEARER_GRANT_TYPE:
         shown = "missing" if grant is None else clipped_repr(grant)
@@ -75,9 +80,10 @@ def _basic_client(authorization: str, settings: Settings) -> tuple[str | None, s
     scheme, _, encoded = authorization.strip().partition(" ")
     if scheme.lower() != "basic":
         return None, None
-    if not settings.accept_basic_client_auth:
+    if not settings.accept_basic_client_auth_jwt_bearer:
         raise Refusal("client_auth_basic_refused", "the client id and secret came as HTTP Basic; set "
-                      "accept_basic_client_auth to accept them, or send client_id and client_secret in the form")
+                      "accept_basic_client_auth_jwt_bearer to accept them for jwt-bearer, or send client_id and "
+                      "client_secret in the form")
     try:
         user, sep, password = base64.b64decode(encoded.strip(), validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError, ValueError):

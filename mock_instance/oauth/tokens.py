@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..platform.refusals import REST_API_SOURCE, Refusal, RefusalRecord
+from ..platform.refusals import AUTHORIZE_SOURCE, REST_API_SOURCE, Refusal, RefusalRecord
 from ..platform.state import Platform
 from ..platform.users import user_is_usable
-from ..tables.clock import format_glide, parse_glide
+from ..tables.clock import parse_glide
 from ..tables.errors import NotAuthenticated
 from ..tables.store import Record
 from . import cleanup as cleanup_job
-from .grant import exchange
+from .authorize import AuthorizeRequest, authorize
+from .dispatch import exchange
 from .request import TokenRequest
+from .revoke import revoke
 
 
 class TokenService:
@@ -27,11 +29,19 @@ class TokenService:
         self._platform = platform
 
     def exchange(self, request: TokenRequest) -> dict[str, Any]:
-        """Exchange a JWT assertion for an access token, or raise :class:`Refusal` (already logged)."""
+        """Serve a token request of any grant (docs/platform.md §4, §10), or raise :class:`Refusal` (already logged)."""
         try:
             return exchange(self._platform, request)
         except Refusal as refusal:
             self._platform.refuse(refusal)
+            raise
+
+    def authorize(self, request: AuthorizeRequest) -> str:
+        """``/oauth_auth.do``: the redirect ``Location`` with a code, or :class:`Refusal` (already logged)."""
+        try:
+            return authorize(self._platform, request)
+        except Refusal as refusal:
+            self._platform.refuse(refusal, source=AUTHORIZE_SOURCE)
             raise
 
     def refusals(self) -> list[RefusalRecord]:
@@ -41,15 +51,17 @@ class TokenService:
     def clear_refusals(self) -> None:
         self._platform.refusals.clear()
 
-    def user_for_access_token(self, token: str) -> Record:
-        """The user behind a live access token, or :class:`NotAuthenticated` (docs/platform.md §5)."""
+    def user_for_access_token(self, token: str) -> tuple[Record, str]:
+        """The user behind a live access token and the token's app sys_id, or :class:`NotAuthenticated`
+        (docs/platform.md §5; its ``WWW-Authenticate`` scheme by ``www_authenticate_bearer_on_bad_token``)."""
         try:
             return self._user_for_access_token(token)
         except Refusal as refusal:
             self._platform.refuse(refusal, source=REST_API_SOURCE)
-            raise NotAuthenticated(str(refusal)) from None
+            scheme = "Bearer" if self._platform.settings.www_authenticate_bearer_on_bad_token else "Basic"
+            raise NotAuthenticated(str(refusal), scheme=scheme) from None
 
-    def _user_for_access_token(self, token: str) -> Record:
+    def _user_for_access_token(self, token: str) -> tuple[Record, str]:
         store = self._platform.store
         creds = [c for c in store.find("oauth_credential", "token", token) if c["type"] == "access_token"] \
             if token else []
@@ -65,15 +77,11 @@ class TokenService:
         user = store.get("sys_user", cred["user"])
         if user is None or not user_is_usable(user):
             raise Refusal("access_token_user_inactive", "the access token's user is inactive, locked out or gone")
-        return user
+        return user, app["sys_id"]
 
-    def revoke(self, token: str) -> None:
-        """``/oauth_revoke_token.do``: the credential expires now (unknown tokens are ignored)."""
-        store = self._platform.store
-        with store.lock:
-            for cred in store.find("oauth_credential", "token", token) if token else []:
-                store.update("oauth_credential", cred["sys_id"],
-                             {"expires": format_glide(self._platform.clock.time())}, actor="system")
+    def revoke(self, token: str) -> bool:
+        """``/oauth_revoke_token.do`` (docs/platform.md §10.5): the credential expires now; True when known."""
+        return revoke(self._platform, token)
 
     def cleanup(self) -> tuple[int, int]:
         """The platform's cleanup job: delete expired credentials, forget expired jtis.

@@ -9,18 +9,15 @@ code; a test keeps the two in step.
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
-
-from ..tables.store import Store
-from .definitions import write_syslog
 
 #: docs/platform.md §4: every refusal, whatever the cause (the fields really look swapped).
 REFUSAL_STATUS = 401
 REFUSAL_BODY = {"error_description": "access_denied", "error": "server_error"}
 SYSLOG_SOURCE = "oauth_token.do"
+#: The authorize endpoint's refusals are logged under its own name (docs/platform.md §1, §10.6).
+AUTHORIZE_SOURCE = "oauth_auth.do"
 #: Where Bearer refusals on the Table and Attachment APIs are remembered from (no syslog row).
 REST_API_SOURCE = "rest_api"
 #: How many recent refusals the instance keeps for Python and the pytest report.
@@ -33,12 +30,15 @@ REASONS: dict[str, str] = {
     "request_too_large": "the body is over the REST body limit (10 MB)",
     "request_not_form": "the body is not application/x-www-form-urlencoded (a JSON body fails on the platform)",
     "parameter_repeated": "a form parameter was sent more than once (RFC 6749 §3.2, §5.2: an invalid request)",
-    "grant_type_unsupported": "grant_type is missing or not the jwt-bearer URN",
+    "grant_type_unsupported": "grant_type is missing or not one the endpoint serves (jwt-bearer URN, password, "
+                              "refresh_token, client_credentials, authorization_code)",
     "assertion_missing": "no assertion parameter, or an empty one",
     "assertion_header_refused": "the JWT came in PySNC's Authentication header, which is off by default",
-    "client_auth_basic_refused": "client id and secret came as HTTP Basic, which is off by default",
+    "client_auth_basic_refused": "client id and secret came as HTTP Basic, which this grant's setting refuses "
+                                 "(jwt-bearer: off by default), or the Basic value is not base64 of id:secret",
     "client_id_missing": "no client_id, and no public client could be looked up",
-    "client_unknown": "no OAuth JWT API endpoint registry has this client_id",
+    "client_unknown": "no application registry of the grant's kind has this client_id (jwt-bearer: an OAuth JWT "
+                      "API endpoint)",
     "client_inactive": "the application registry is inactive",
     "public_client_not_found": "no active public client has a client_id in the aud claim",
     "public_client_ambiguous": "several public clients have a client_id in the aud claim",
@@ -72,6 +72,26 @@ REASONS: dict[str, str] = {
     "user_inactive": "the user is inactive",
     "user_locked_out": "the user is locked out",
     "user_is_admin": "the user holds the admin role: granting JWT to admin is not allowed",
+    # docs/platform.md §10: the other grants and the authorize endpoint.
+    "ropc_disabled": "the password grant is off: glide.oauth.inbound.ropc.grant_type.disabled is true",
+    "password_invalid": "the password does not match the user's",
+    "user_not_interactive": "the user is web-service-access-only (only with ropc_refuse_web_service_only_users)",
+    "refresh_token_missing": "no refresh_token parameter, or an empty one",
+    "refresh_token_unknown": "no refresh token of this app has this value",
+    "refresh_token_expired": "the refresh token is past its expiry, or was revoked",
+    "client_credentials_disabled": "the client credentials grant is off: the system property "
+                                   "glide.oauth.inbound.client.credential.grant_type.enabled is not true",
+    "application_user_missing": "the app's OAuth Application User (user) is empty or gone",
+    "code_invalid": "the authorization code is unknown, another app's, or already used",
+    "code_expired": "the authorization code is past its lifespan",
+    "redirect_uri_mismatch": "redirect_uri differs from the one the code was issued for",
+    "code_verifier_missing": "the code was issued with a PKCE challenge and no code_verifier was sent",
+    "code_challenge_mismatch": "BASE64URL(SHA-256(code_verifier)) is not the code's challenge",
+    "redirect_uri_missing": "authorize: the app has no redirect URL registered",
+    "state_missing": "authorize: no state, and glide.oauth.state.parameter.required is true",
+    "response_type_unsupported": "authorize: response_type is not code",
+    "code_challenge_method_unsupported": "authorize: a code_challenge whose method is not S256",
+    "code_challenge_missing": "authorize: a public client sent no code_challenge",
 }
 
 #: Why a Bearer token was refused on the Table or Attachment API (no syslog row).
@@ -87,12 +107,14 @@ ACCESS_TOKEN_REASONS: dict[str, str] = {
 class Refusal(Exception):
     """A refused token request: a reason code from :data:`REASONS` and a sentence."""
 
-    def __init__(self, code: str, sentence: str) -> None:
+    def __init__(self, code: str, sentence: str, *, body: dict[str, str] | None = None) -> None:
         if code not in REASONS and code not in ACCESS_TOKEN_REASONS:
             raise ValueError(f"unknown refusal reason code {code!r}")
         super().__init__(f"[{code}] {sentence}")
         self.code = code
         self.sentence = sentence
+        #: The spec's body for this refusal when it is not the generic one (the PKCE 401 of §10.4).
+        self.body = body
 
 
 @dataclass(frozen=True)
@@ -103,37 +125,11 @@ class RefusalRecord:
     sentence: str
     #: Instance-clock epoch seconds.
     at: float
-    #: ``oauth_token.do``, or ``rest_api`` for a Bearer token refused by an API.
+    #: ``oauth_token.do``, ``oauth_auth.do``, or ``rest_api`` for a Bearer token refused by an API.
     source: str = SYSLOG_SOURCE
 
     def __str__(self) -> str:
         return f"{self.code}: {self.sentence}"
-
-
-class RefusalLog:
-    """The one writer of refusals: a ``syslog`` row where the platform writes one, and the recent ones in memory."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._recent: deque[RefusalRecord] = deque(maxlen=RECENT_REFUSALS)
-        self._lock = threading.Lock()
-
-    def record(self, refusal: Refusal, *, at: float, source: str = SYSLOG_SOURCE) -> None:
-        """Log a refusal: the token endpoint's get a syslog row (docs/platform.md §4); every one is remembered."""
-        if source == SYSLOG_SOURCE:
-            with self._store.lock:
-                write_syslog(self._store, "error", source, f"[{refusal.code}] {refusal.sentence}")
-        with self._lock:
-            self._recent.append(RefusalRecord(refusal.code, refusal.sentence, at, source))
-
-    def recent(self) -> list[RefusalRecord]:
-        """Recent refusals, oldest first."""
-        with self._lock:
-            return list(self._recent)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._recent.clear()
 
 
 def clipped_repr(value: Any, limit: int = 80) -> str:

@@ -1,7 +1,8 @@
 """Users, roles and the mock's ACL (docs/platform.md §2, §5).
 
 The ACL [CHOSEN]: the security tables need the ``admin`` role, and so do
-writes to ``sys_user``; other tables need any authenticated active user.
+writes to ``sys_user``, ``sys_db_object``, ``sys_dictionary`` and ``sys_choice``
+(the schema marks them); other tables need any authenticated active user.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ class Caller:
     sys_id: str
     user_name: str
     roles: frozenset[str]
+    #: The ``oauth_entity`` sys_id of the Bearer token the request came with (None: not a Bearer
+    #: request); the API access scope check reads it (docs/platform.md §11.1).
+    token_app: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -36,9 +40,15 @@ def roles_of(store: Store, user_sys_id: str) -> frozenset[str]:
     return frozenset(names)
 
 
-def caller_of(store: Store, user: Record) -> Caller:
-    """The :class:`Caller` a request authenticated as ``user`` acts as."""
-    return Caller(user["sys_id"], user["user_name"], roles_of(store, user["sys_id"]))
+def caller_of(store: Store, user: Record, token_app: str | None = None) -> Caller:
+    """The :class:`Caller` a request authenticated as ``user`` acts as (``token_app``: a Bearer token's app)."""
+    return Caller(user["sys_id"], user["user_name"], roles_of(store, user["sys_id"]), token_app)
+
+
+def password_matches(user: Record, candidate: str | None) -> bool:
+    """Whether ``candidate`` is the user's password; a user without a password matches nothing."""
+    stored = user["user_password"]
+    return bool(stored) and bool(candidate) and stored.matches(candidate)
 
 
 def user_is_usable(user: Record | None) -> bool:
@@ -64,5 +74,6 @@ def check_read(caller: Caller, store: Store, table: str) -> None:
 
 def check_write(caller: Caller, store: Store, table: str, operation: str) -> None:
     """Refuse an ``Insert``, ``Update`` or ``Delete`` the ACL does not allow."""
-    if (security_table(store, table) or "sys_user" in store.lineage(table)) and not caller.is_admin:
+    admin_writes = any(store.table(name).admin_writes for name in store.lineage(table))
+    if (admin_writes or security_table(store, table)) and not caller.is_admin:
         raise WriteRefused(operation)

@@ -56,18 +56,23 @@ class PlatformError(HTTPException):
 
 
 class NotAuthenticated(PlatformError):
-    """401: no, bad or expired credentials (Basic or Bearer)."""
+    """401: no, bad or expired credentials (Basic or Bearer).
+
+    The header is ``Basic realm="Service-now"``, the newest captured form (docs/platform.md §2);
+    ``scheme="Bearer"`` for a bad Bearer token under ``www_authenticate_bearer_on_bad_token``.
+    """
 
     code = 401
     message = "User Not Authenticated"
 
-    def __init__(self, reason: str = "") -> None:
+    def __init__(self, reason: str = "", *, scheme: str = "Basic") -> None:
         super().__init__("Required to provide Auth information")
         #: Why the mock refused (never sent to the client, as on the platform).
         self.reason = reason
+        self.scheme = scheme
 
     def extra_headers(self) -> dict[str, str]:
-        return {"WWW-Authenticate": 'BASIC realm="Service-now"'}
+        return {"WWW-Authenticate": f'{self.scheme} realm="Service-now"'}
 
 
 class RecordNotFound(PlatformError):

@@ -9,7 +9,8 @@ the test that caused them; when the test has already failed, its own error wins.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Protocol
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, Self
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -40,6 +41,31 @@ class HasApp(Protocol):
 
     def remove_base_url(self, url: str) -> None:
         """The transport stopped serving ``url``."""
+
+
+class Transport:
+    """A way in that runs between ``start()`` and ``stop()``, usable as a context manager.
+
+    One policy for every transport: leaving the block stops it and re-raises a crash
+    the mock recorded, unless the block is already failing, whose own error comes first.
+    """
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            self.stop()
+        except ServerCrashed:
+            if exc_type is None:
+                raise
 
 
 def raise_crashes(app: ServedApp) -> None:

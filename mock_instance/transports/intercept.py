@@ -15,7 +15,6 @@ import re
 import time
 import weakref
 from http.client import RemoteDisconnected
-from types import TracebackType
 from typing import Any
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
@@ -25,7 +24,7 @@ import responses
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import ProtocolError
 
-from .crashes import HasApp, ServerCrashed, raise_crashes
+from .crashes import HasApp, Transport, raise_crashes
 from .httpx_bridge import HttpxBridge
 from .inprocess import plan_delay, run_app
 from .lazy import WhenImported
@@ -77,7 +76,7 @@ class _InstanceAdapter(HTTPAdapter):
         return self._send(self, request, *args, **kwargs)
 
 
-class Interception:
+class Interception(Transport):
     """Serves one base URL to ``requests`` and httpx in-process while started (a context manager).
 
     >>> from mock_instance import MockInstance
@@ -147,18 +146,6 @@ class Interception:
         self._patcher = None
         self.instance.remove_base_url(self.url)
         raise_crashes(self.instance.app)
-
-    def __enter__(self) -> Interception:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        try:
-            self.stop()
-        except ServerCrashed:
-            if exc_type is None:
-                raise
-            # else: the test's own failure comes first; don't mask it
 
     def _respond(self, request: requests.PreparedRequest) -> tuple[int, list[tuple[str, str]], bytes]:
         body = request.body or b""

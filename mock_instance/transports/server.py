@@ -14,13 +14,12 @@ import ssl
 import tempfile
 import threading
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
 from ..platform.faults import DROP_KEY
-from .crashes import HasApp, ServerCrashed, raise_crashes
+from .crashes import HasApp, Transport, raise_crashes
 from .tls import write_self_signed
 
 log = logging.getLogger("mock_instance.server")
@@ -88,7 +87,7 @@ class _Server(ThreadedWSGIServer):
         log.debug("connection error from %s", client_address, exc_info=True)
 
 
-class InstanceServer:
+class InstanceServer(Transport):
     """A :class:`MockInstance` over a real socket. ``start()``/``stop()``, or use it as a context manager.
 
     >>> from mock_instance import MockInstance
@@ -164,18 +163,6 @@ class InstanceServer:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
         raise_crashes(self.instance.app)
-
-    def __enter__(self) -> InstanceServer:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        try:
-            self.stop()
-        except ServerCrashed:
-            if exc_type is None:
-                raise
-            # else: the test's own failure comes first; don't mask it
 
     def __repr__(self) -> str:
         state = self.url if self._server is not None else "stopped"

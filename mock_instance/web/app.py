@@ -10,6 +10,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -17,17 +18,15 @@ from werkzeug.exceptions import NotFound as RoutingNotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from ..oauth.request import FORM_CONTENT_TYPE, TokenRequest
 from ..oauth.tokens import TokenService
 from ..platform.glide_jwt import GlideJWTError, generate_jwt
-from ..platform.refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
 from ..platform.request_log import note_caller
 from ..platform.state import Platform
 from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
-from . import attachment_api, control, faults, table_api
+from . import attachment_api, control, faults, guards, oauth_endpoints, table_api
 from .auth import authenticate
-from .request import InstanceRequest, read_body, read_form, read_json_object
+from .request import InstanceRequest, might_exceed, read_json_object, request_line
 from .request_capture import Capture
 
 if TYPE_CHECKING:
@@ -37,37 +36,57 @@ log = logging.getLogger("mock_instance")
 
 #: Mock-only endpoints, not part of the platform (the README says so).
 MOCK_PREFIX = "/snjwt-mock"
+#: Where a routed request's §11 description (:class:`~mock_instance.platform.api_access.ApiCall`) is kept.
+API_CALL_KEY = "snjwt.api_call"
+
+
+class _Route(Rule):
+    """A rule the app only matches and never builds a URL from.
+
+    werkzeug compiles two URL builders per rule (an ``ast`` each), most of a Map's cost, and a
+    map is made at every start; the instance never calls ``url_for``, so it skips them.
+    """
+
+    def _compile_builder(self, append_unknown: bool = True) -> Any:
+        def build(*args: Any, **kwargs: Any) -> Any:
+            raise NotImplementedError("the instance's routes are matched, never built")
+
+        return build
 
 
 def _rules() -> list[Rule]:
     rules = []
     for prefix, defaults in (("/api/now", {"version": None}), ("/api/now/<any(v1, v2):version>", {})):
         rules += [
-            Rule(f"{prefix}/table/<table>", endpoint="table_list", methods=["GET", "POST"], defaults=defaults),
-            Rule(f"{prefix}/table/<table>/<sys_id>", endpoint="table_record",
-                 methods=["GET", "PUT", "PATCH", "DELETE"], defaults=defaults),
+            _Route(f"{prefix}/table/<table>", endpoint="table_list", methods=["GET", "POST"], defaults=defaults),
+            _Route(f"{prefix}/table/<table>/<sys_id>", endpoint="table_record",
+                   methods=["GET", "PUT", "PATCH", "DELETE"], defaults=defaults),
         ]
+        rules += [_Route(f"{prefix}/stats/<table>", endpoint="stats", methods=["GET"], defaults=defaults),
+                  _Route(f"{prefix}/batch", endpoint="batch", methods=["POST"], defaults=defaults)]
     for prefix in ("/api/now", "/api/now/v1"):
         rules += [
-            Rule(f"{prefix}/attachment", endpoint="attachment_list", methods=["GET"]),
-            Rule(f"{prefix}/attachment/file", endpoint="attachment_file", methods=["POST"]),
-            Rule(f"{prefix}/attachment/upload", endpoint="attachment_upload", methods=["POST"]),
-            Rule(f"{prefix}/attachment/<sys_id>", endpoint="attachment", methods=["GET", "DELETE"]),
-            Rule(f"{prefix}/attachment/<sys_id>/file", endpoint="attachment_download", methods=["GET"]),
+            _Route(f"{prefix}/attachment", endpoint="attachment_list", methods=["GET"]),
+            _Route(f"{prefix}/attachment/file", endpoint="attachment_file", methods=["POST"]),
+            _Route(f"{prefix}/attachment/upload", endpoint="attachment_upload", methods=["POST"]),
+            _Route(f"{prefix}/attachment/<sys_id>", endpoint="attachment", methods=["GET", "DELETE"]),
+            _Route(f"{prefix}/attachment/<sys_id>/file", endpoint="attachment_download", methods=["GET"]),
         ]
     return rules + [
-        Rule("/oauth_token.do", endpoint="token", methods=["POST"]),
-        Rule("/oauth_revoke_token.do", endpoint="revoke", methods=["GET", "POST"]),
-        Rule(f"{MOCK_PREFIX}/generate_jwt", endpoint="mock_generate_jwt", methods=["POST"]),
-        Rule(f"{MOCK_PREFIX}/refusals", endpoint="mock_refusals", methods=["GET"]),
-        Rule(f"{MOCK_PREFIX}/faults", endpoint="mock_faults", methods=["GET", "POST", "DELETE"]),
-        *control.rules(),
+        _Route("/oauth_token.do", endpoint="token", methods=["POST"]),
+        _Route("/oauth_revoke_token.do", endpoint="revoke", methods=["GET", "POST"]),
+        _Route("/oauth_auth.do", endpoint="authorize", methods=["GET", "POST"]),
+        _Route(f"{MOCK_PREFIX}/generate_jwt", endpoint="mock_generate_jwt", methods=["POST"]),
+        _Route(f"{MOCK_PREFIX}/refusals", endpoint="mock_refusals", methods=["GET"]),
+        _Route(f"{MOCK_PREFIX}/faults", endpoint="mock_faults", methods=["GET", "POST", "DELETE"]),
+        *control.rules(_Route),
     ]
 
 
-def refusal_response() -> Response:
-    """The token endpoint's one answer to every refusal (docs/platform.md §4)."""
-    return json_response(REFUSAL_BODY, REFUSAL_STATUS)
+@cache
+def url_map() -> Map:
+    """The routes, compiled once per process (an app is made per instance, and instances per test)."""
+    return Map(_rules(), strict_slashes=False, merge_slashes=False)
 
 
 class InstanceApp:
@@ -76,7 +95,7 @@ class InstanceApp:
     def __init__(self, platform: Platform, tokens: TokenService) -> None:
         self.platform = platform
         self.tokens = tokens
-        self.url_map = Map(_rules(), strict_slashes=False, merge_slashes=False)
+        self.url_map = url_map()
         self._crashes: list[BaseException] = []
         self._crashes_lock = threading.Lock()
 
@@ -86,8 +105,16 @@ class InstanceApp:
         return self.wsgi_app(environ, start_response)
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        settings = self.platform.settings
         capture = Capture(self.platform, environ)  # the request log's entry (platform/request_log.py)
         request = InstanceRequest(environ)
+        if might_exceed(environ, settings.request_line_limit) and \
+                len(request_line(environ)) > settings.request_line_limit:
+            # docs/platform.md §12.8: the front end refuses it, before any authentication or JSON.
+            refusal = settings.request_line_refusal
+            response = Response(refusal.body, status=refusal.status, content_type=refusal.content_type)
+            capture.finish(request, response)
+            return response(environ, start_response)
         try:
             # An injected fault answers first (outside dispatch: a dropped connection is no crash);
             # the mock's own endpoints never fail, so a test can always clear its faults.
@@ -110,9 +137,10 @@ class InstanceApp:
                 raise InvalidResource() if request.path.startswith("/api/") else PlainNotFound() from None
             except MethodNotAllowed as e:
                 raise MethodNotSupported(sorted(e.valid_methods or [])) from None
-            return getattr(self, f"on_{endpoint}")(request, **values)
+            request.environ[API_CALL_KEY] = guards.api_call(endpoint, values, request)
+            return self._with_rate_limit_headers(request, getattr(self, f"on_{endpoint}")(request, **values))
         except HTTPException as e:
-            return e.get_response(request.environ)  # type: ignore[return-value]
+            return self._with_rate_limit_headers(request, e.get_response(request.environ))  # type: ignore[arg-type]
         except Exception as e:  # the one place a bug may land: record it for the test to see
             with self._crashes_lock:
                 self._crashes.append(e)
@@ -133,9 +161,19 @@ class InstanceApp:
             return crashes
 
     def _caller(self, request: Request) -> Caller:
-        caller = authenticate(self.platform.store, self.tokens, request.headers.get("Authorization"))
+        """The authenticated caller; for a REST API resource, also past its rate limit and scope check (§11)."""
+        caller = authenticate(self.platform.store, self.tokens, request.headers.get("Authorization"),
+                              bearer_challenge=self.platform.settings.www_authenticate_bearer_on_bad_token)
         note_caller(caller.user_name)
+        call = request.environ.get(API_CALL_KEY)
+        if call is not None:
+            guards.check(self.platform, request, call, caller)
         return caller
+
+    @staticmethod
+    def _with_rate_limit_headers(request: Request, response: Response) -> Response:
+        response.headers.extend(request.environ.get(guards.HEADERS_KEY, {}))
+        return response
 
     # -- Table API ----------------------------------------------------------
 
@@ -152,6 +190,21 @@ class InstanceApp:
         if request.method == "DELETE":
             return table_api.delete_record(self.platform, request, caller, table, sys_id)
         return table_api.update_record(self.platform, request, caller, table, sys_id)
+
+    # -- Aggregate and Batch APIs ---------------------------------------------
+
+    # Imported on first use: few sessions call them, and every session starts.
+
+    def on_stats(self, request: Request, table: str, version: str | None) -> Response:
+        from . import aggregate_api
+
+        return aggregate_api.stats(self.platform, request, self._caller(request), table)
+
+    def on_batch(self, request: Request, version: str | None) -> Response:
+        from . import batch_api
+
+        self._caller(request)  # the batch's caller: every item runs as them
+        return batch_api.run_batch(self.platform, request, self.dispatch_request)
 
     # -- Attachment API -----------------------------------------------------
 
@@ -176,32 +229,13 @@ class InstanceApp:
     # -- OAuth --------------------------------------------------------------
 
     def on_token(self, request: Request) -> Response:
-        try:
-            body = read_body(request, self.platform.settings.rest_body_limit)
-        except BadRequest as e:
-            # Too large to read: refused before the grant's own checks, logged the same way.
-            self.platform.refuse(Refusal("request_too_large", str(e.detail)))
-            return refusal_response()
-        form, repeated = read_form(body) if request.mimetype == FORM_CONTENT_TYPE else ({}, frozenset())
-        token_request = TokenRequest(
-            content_type=request.mimetype,
-            form=form,
-            repeated=repeated,
-            authorization=request.headers.get("Authorization"),
-            authentication=request.headers.get("Authentication"),
-        )
-        try:
-            return json_response(self.tokens.exchange(token_request))
-        except Refusal:
-            return refusal_response()
+        return oauth_endpoints.token(self.platform, self.tokens, request)
 
     def on_revoke(self, request: Request) -> Response:
-        token = request.args.get("token")
-        if token is None and request.method == "POST":
-            body = read_body(request, self.platform.settings.rest_body_limit)
-            token = read_form(body)[0].get("token") if request.mimetype == FORM_CONTENT_TYPE else None
-        self.tokens.revoke(token or "")
-        return Response(status=200)
+        return oauth_endpoints.revoke(self.platform, self.tokens, request)
+
+    def on_authorize(self, request: Request) -> Response:
+        return oauth_endpoints.authorize(self.platform, self.tokens, request)
 
     # -- mock-only endpoints ------------------------------------------------
 
@@ -245,7 +279,7 @@ class InstanceApp:
 
 
     def on_control(self, request: Request, action: str, **values: Any) -> Response:
-        """The control API: clock, settings, reset, snapshots, requests, tokens (web/control.py)."""
+        """The control API: clock, settings, reset, snapshots, requests, tokens, dry run (web/control.py)."""
         self._require_admin(request)
         return control.handle(self.platform, self.tokens, request, action, **values)
 

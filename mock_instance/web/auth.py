@@ -7,13 +7,18 @@ import base64
 import binascii
 
 from ..oauth.tokens import TokenService
-from ..platform.users import Caller, caller_of, user_is_usable
+from ..platform.users import Caller, caller_of, password_matches, user_is_usable
 from ..tables.errors import NotAuthenticated
 from ..tables.store import Record, Store
 
 
-def authenticate(store: Store, tokens: TokenService, authorization: str | None) -> Caller:
-    """The caller behind an ``Authorization`` header, or :class:`NotAuthenticated`."""
+def authenticate(store: Store, tokens: TokenService, authorization: str | None, *,
+                 bearer_challenge: bool = False) -> Caller:
+    """The caller behind an ``Authorization`` header, or :class:`NotAuthenticated`.
+
+    ``bearer_challenge``: a refused Bearer token is challenged with ``Bearer`` instead of
+    ``Basic`` (the setting ``www_authenticate_bearer_on_bad_token``, docs/platform.md §2).
+    """
     if not authorization:
         raise NotAuthenticated("no Authorization header")
     scheme, _, credentials = authorization.strip().partition(" ")
@@ -22,7 +27,13 @@ def authenticate(store: Store, tokens: TokenService, authorization: str | None) 
         if scheme == "basic":
             return caller_of(store, _basic_user(store, credentials.strip()))
         if scheme == "bearer":
-            return caller_of(store, tokens.user_for_access_token(credentials.strip()))
+            try:
+                user, app = tokens.user_for_access_token(credentials.strip())
+            except NotAuthenticated as e:
+                if bearer_challenge:
+                    e.scheme = "Bearer"
+                raise
+            return caller_of(store, user, app)
     raise NotAuthenticated(f"unsupported Authorization scheme {scheme!r}")
 
 
@@ -35,7 +46,7 @@ def _basic_user(store: Store, credentials: str) -> Record:
     if not sep:
         raise NotAuthenticated("Basic credentials have no ':'")
     users = store.find("sys_user", "user_name", user_name)
-    if len(users) != 1 or not users[0]["user_password"].matches(password):
+    if len(users) != 1 or not password_matches(users[0], password):
         raise NotAuthenticated("unknown user or wrong password")
     if not user_is_usable(users[0]):
         raise NotAuthenticated(f"user {user_name!r} is inactive or locked out")

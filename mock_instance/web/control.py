@@ -10,7 +10,7 @@ Basic credentials.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from werkzeug.routing import Rule
@@ -19,7 +19,7 @@ from werkzeug.wrappers import Request, Response
 from ..oauth.dry_run import dry_run
 from ..oauth.issued import issued_tokens, revoke_issued
 from ..oauth.tokens import TokenService
-from ..platform.settings import parse_setting
+from ..platform.settings import Reply, parse_setting
 from ..platform.state import Platform
 from ..tables.clock import format_glide
 from ..tables.errors import BadRequest, PlatformError, RecordNotFound, json_response
@@ -37,10 +37,10 @@ class CrossSiteRefused(PlatformError):
     message = "Cross-site request refused"
 
 
-def rules() -> list[Rule]:
-    """The control API's routes (endpoint ``control``, the handler in ``action``)."""
+def rules(kind: type[Rule] = Rule) -> list[Rule]:
+    """The control API's routes (endpoint ``control``, the handler in ``action``), as rules of ``kind``."""
     def rule(path: str, action: str, methods: list[str]) -> Rule:
-        return Rule(f"{PREFIX}{path}", endpoint="control", methods=methods, defaults={"action": action})
+        return kind(f"{PREFIX}{path}", endpoint="control", methods=methods, defaults={"action": action})
 
     return [
         rule("/clock", "clock", ["GET", "POST"]),
@@ -119,7 +119,18 @@ def _settings(platform: Platform, tokens: TokenService, request: Request) -> Res
         except (TypeError, ValueError) as e:
             raise BadRequest(str(e), message="Invalid setting") from e
     settings = platform.settings
-    return json_response({"result": {name: getattr(settings, name) for name in settings.names()}})
+    return json_response({"result": {name: setting_json(getattr(settings, name)) for name in settings.names()}})
+
+
+def setting_json(value: Any) -> Any:
+    """A setting as JSON: booleans, numbers and text as they are; a recorded reply as
+    ``{"status", "content_type", "body"}``, and a set of them as an object of those (what PATCH takes back)."""
+    if isinstance(value, Reply):
+        return {"status": value.status, "content_type": value.content_type,
+                "body": value.body.decode("utf-8", "replace")}
+    if isinstance(value, Mapping):
+        return {key: setting_json(reply) for key, reply in value.items()}
+    return value
 
 
 def _reset(platform: Platform, tokens: TokenService, request: Request) -> Response:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
 TOKEN_PATH = "/oauth_token.do"
+#: Characters of a path, and of a query string, kept (a request line past the platform's limit is logged too).
+MAX_TARGET = 4096
 
 
 class _Tee:
@@ -79,8 +81,9 @@ class Capture:
         content = b"" if response is None or response.is_streamed else response.get_data()
         sent = {k: v for k, v in environ.items() if k.startswith(_HEADER_KEYS)}
         self._platform.requests.add(RequestRecord(
-            at=self._at, method=request.method, path=request.path,
-            query=environ.get("QUERY_STRING", ""), status=None if response is None else response.status_code,
+            at=self._at, method=request.method, path=request.path[:MAX_TARGET],
+            query=environ.get("QUERY_STRING", "")[:MAX_TARGET],
+            status=None if response is None else response.status_code,
             duration_ms=duration, caller=_caller(request, notes, self._tee.kept), reason=notes.reason,
             fault=notes.fault, remote=environ.get("REMOTE_ADDR") or "",
             request=(lambda: _header_items(sent), Body(bytes(self._tee.kept), self._tee.total,

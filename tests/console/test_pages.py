@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -188,13 +189,20 @@ def test_the_instance_controls(instance: MockInstance, client: Client) -> None:
     assert post(action="advance", seconds="3600") == 303 and instance.clock.time() == at + 3600
     assert post(action="unfreeze") == 303 and not instance.clock.frozen
     assert post(action="real_time") == 303
-    assert post(action="settings", **{"s.check_iat": "true", "s.cleanup_interval": "60",
-                                      "s.expiry_interval_default": "3600", "s.upload_size_limit": "5",
-                                      "s.rest_body_limit": "10485760"}) == 303
+    def settings_form(**changes: str) -> dict[str, str]:
+        """What the browser sends: every text and number field as shown, ticked boxes only."""
+        from mock_instance.platform.settings import setting_text
+
+        form = {f"s.{name}": setting_text(getattr(instance.settings, name)) for name in instance.settings.names()
+                if not isinstance(getattr(instance.settings, name), bool | Mapping)}
+        return {**form, **changes}
+
+    assert post(action="settings", **settings_form(**{"s.check_iat": "true", "s.cleanup_interval": "60"})) == 303
     assert instance.settings.check_iat and instance.settings.cleanup_interval == 60
     assert not instance.settings.accept_aud_list  # an unticked box is false, as a browser sends it
     before = instance.settings
-    assert post(action="settings", **{"s.cleanup_interval": "soon"}) == 400 and instance.settings == before
+    assert post(action="settings", **settings_form(**{"s.cleanup_interval": "soon"})) == 400
+    assert instance.settings == before
     assert post(action="save_snapshot", name="start") == 303
     saved = instance.platform.snapshots.list()[0]
     instance.insert("incident", {"short_description": "x"})

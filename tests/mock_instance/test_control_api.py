@@ -9,6 +9,7 @@ from werkzeug.test import Client
 from conftest import basic
 from mock_instance import MockInstance, Settings
 from mock_instance.client import Keystore
+from mock_instance.web.control import setting_json
 from tests.helpers import table_counts
 from tests.mock_instance.chain import build_chain
 
@@ -81,7 +82,8 @@ def test_bad_clock_changes_change_nothing(instance: MockInstance, client: Client
 
 def test_settings(instance: MockInstance, client: Client, admin: dict[str, str]) -> None:
     shown = client.get("/snjwt-mock/settings", headers=admin).get_json()["result"]
-    assert shown == {name: getattr(Settings(), name) for name in Settings.names()}
+    assert shown == {name: setting_json(getattr(Settings(), name)) for name in Settings.names()}
+    assert shown["request_line_refusal"]["status"] == 414 and shown["revoke_responses"]["known"]["status"] == 200
     changed = client.patch("/snjwt-mock/settings", json={"accept_pysnc_header": True, "cleanup_interval": 60,
                                                          "check_iat": "on"}, headers=admin)
     assert changed.status_code == 200

@@ -8,9 +8,9 @@ import dataclasses
 import pytest
 from werkzeug.test import Client
 
-from mock_instance import MockInstance, Settings
+from mock_instance import MockInstance, RecordedReply, Settings
 from mock_instance.client import Keystore
-from mock_instance.platform.settings import parse_setting
+from mock_instance.platform.settings import Reply, parse_setting, setting_text
 
 from .chain import Chain, build_chain
 
@@ -19,10 +19,27 @@ def test_defaults_are_the_spec_s() -> None:
     s = Settings()
     assert (s.accept_kidless_single_map, s.accept_aud_list, s.accept_token_url_aud) == (True, True, False)
     assert (s.user_lookup_case_sensitive, s.refuse_duplicate_users, s.refuse_admin_subjects) == (True, True, True)
-    assert (s.accept_pysnc_header, s.accept_basic_client_auth, s.accept_missing_jti) == (False, False, True)
+    assert (s.accept_pysnc_header, s.accept_missing_jti) == (False, True)
     assert (s.check_iat, s.refuse_inactive_or_expired_certificate, s.allow_hs_with_certificate) == (False, True, False)
-    assert (s.reuse_live_access_token, s.accept_unwrapped_pem, s.public_client_lookup_by_aud) == (False, True, True)
+    assert (s.accept_unwrapped_pem, s.public_client_lookup_by_aud) == (True, True)
     assert (s.expiry_interval_default, s.upload_size_limit, s.rest_body_limit) == (3600, 1024 ** 3, 10 * 1024 ** 2)
+    # docs/platform.md §9, changed in this revision: the user grants accept Basic and re-use live tokens;
+    # jwt-bearer keeps its old defaults under new names.
+    assert (s.accept_basic_client_auth, s.accept_basic_client_auth_client_credentials,
+            s.accept_basic_client_auth_jwt_bearer) == (True, True, False)
+    assert (s.reuse_live_access_token, s.reuse_live_access_token_jwt_bearer,
+            s.reuse_live_access_token_client_credentials) == (True, False, False)
+    assert (s.rotate_refresh_token, s.refresh_expires_previous_access_token, s.ropc_refuse_web_service_only_users,
+            s.token_scope_from_app_mapping, s.authorize_returns_pending_code,
+            s.revoke_expires_sibling_refresh_tokens, s.www_authenticate_bearer_on_bad_token) == (False,) * 7
+    assert s.auth_code_lifespan_default == 60
+    assert dict(s.revoke_responses) == {"known": Reply(200), "unknown": Reply(200)}
+    assert dict(s.refusal_bodies) == {}
+    assert (s.www_authenticate_bearer_on_bad_token, s.system_time_zone, s.strict_custom_sys_id) == (
+        False, "America/Los_Angeles", False)
+    assert (s.attachment_location_keeps_version, s.request_line_limit) == (True, 16384)
+    assert s.request_line_refusal == RecordedReply(414, "text/html",
+                                                   b"<html><body><h1>414 Request-URI Too Long</h1></body></html>")
 
 
 def test_settings_are_checked() -> None:
@@ -39,9 +56,46 @@ def test_settings_are_checked() -> None:
 
 
 def test_every_setting_parses_from_the_command_line() -> None:
+    samples = {"bool": "true", "int": "7", "str": "Europe/Paris", "Reply": "400,text/html,<html></html>"}
     for f in dataclasses.fields(Settings):
-        value = "true" if f.type in (bool, "bool") else "7"
+        value = samples.get(str(f.type), "{}")  # the reply mappings take a JSON object
         assert parse_setting(f"{f.name}={value}")[0] == f.name
+
+
+def test_recorded_replies_parse_from_their_text() -> None:
+    name, reply = parse_setting("request_line_refusal=400, text/html;charset=UTF-8,<html>a, b</html>")
+    assert (name, reply) == ("request_line_refusal", RecordedReply(400, "text/html;charset=UTF-8", b"<html>a, b</html>"))
+    text = setting_text(Settings().request_line_refusal)
+    assert parse_setting(f"request_line_refusal={text}")[1] == Settings().request_line_refusal
+    for bad in ("414", "414,text/html", "abc,text/html,x", "999,text/html,x", "400,,x"):
+        with pytest.raises(ValueError, match="a recorded reply is <status>,<content type>,<body>"):
+            parse_setting(f"request_line_refusal={bad}")
+
+
+def test_text_settings_are_checked() -> None:
+    assert parse_setting("system_time_zone= Asia/Tokyo ") == ("system_time_zone", "Asia/Tokyo")
+    assert MockInstance(system_time_zone="UTC").settings.system_time_zone == "UTC"
+    for bad in ("Mars/Olympus", "", "../etc"):
+        with pytest.raises(ValueError, match="IANA time zone name"):
+            parse_setting(f"system_time_zone={bad}")
+        with pytest.raises(ValueError, match="IANA time zone name"):
+            Settings().replace(system_time_zone=bad)
+    with pytest.raises(TypeError, match="a string"):
+        Settings().replace(system_time_zone=7)
+
+
+def test_recorded_replies_are_checked() -> None:
+    name, replies = parse_setting('refusal_bodies={"password_invalid": {"status": 400, '
+                                  '"content_type": "application/json", "body": "{}"}}')
+    assert (name, dict(replies)) == ("refusal_bodies", {"password_invalid": Reply(400, "application/json", b"{}")})
+    assert dict(parse_setting('revoke_responses={"unknown": {"status": 404}}')[1]) == {
+        "known": Reply(200), "unknown": Reply(404)}
+    for bad in ('refusal_bodies={"no_such_reason": {"status": 400}}', 'revoke_responses={"known": {"status": 99}}',
+                "refusal_bodies=[1]", 'refusal_bodies={"password_invalid": {"status": 401, "x": 1}}'):
+        with pytest.raises(ValueError):
+            parse_setting(bad)
+    with pytest.raises(TypeError):
+        Settings().replace(refusal_bodies={"password_invalid": "401"})
 
 
 @pytest.fixture
@@ -94,8 +148,8 @@ def test_pysnc_header(instance: MockInstance, chain: Chain) -> None:
     assert post(instance, form, headers={"Authentication": f"Bearer {chain.jwt()}"}) == 200
 
 
-def test_basic_client_auth(instance: MockInstance, chain: Chain) -> None:
-    instance.configure(accept_basic_client_auth=True)
+def test_basic_client_auth_for_jwt_bearer(instance: MockInstance, chain: Chain) -> None:
+    instance.configure(accept_basic_client_auth_jwt_bearer=True)
     credentials = base64.b64encode(f"{chain.client_id}:{chain.client_secret}".encode()).decode()
     form = chain.form(client_id=None, client_secret=None)
     assert post(instance, form, headers={"Authorization": f"Basic {credentials}"}) == 200
@@ -135,8 +189,8 @@ def test_hs_with_certificate(instance: MockInstance, chain: Chain) -> None:
     assert instance.refusals[-1].code == "signature_invalid"
 
 
-def test_reuse_live_access_token(instance: MockInstance, chain: Chain) -> None:
-    instance.configure(reuse_live_access_token=True)
+def test_reuse_live_access_token_for_jwt_bearer(instance: MockInstance, chain: Chain) -> None:
+    instance.configure(reuse_live_access_token_jwt_bearer=True)
     instance.clock.freeze()
     client = Client(instance)
     first = client.post("/oauth_token.do", data=chain.form()).get_json()

@@ -263,9 +263,10 @@ CASES: list[tuple[str, str, Callable[[Chain, MockInstance], Any]]] = [
     ("empty assertion", "assertion_missing", lambda c, i: c.form(assertion="")),
     ("non-JWT assertion", "assertion_malformed", lambda c, i: c.form(assertion="not.a.jwt")),
     ("assertion of garbage", "assertion_malformed", lambda c, i: c.form(assertion="\u00e9\u00e9")),
-    ("wrong grant type", "grant_type_unsupported", lambda c, i: c.form(grant_type="client_credentials")),
-    ("password grant", "grant_type_unsupported", lambda c, i: {"data": {"grant_type": "password",
-                                                                         "username": "admin", "password": "admin"}}),
+    # docs/platform.md §10: password and client_credentials are served now; these two are not.
+    ("wrong grant type", "grant_type_unsupported", lambda c, i: c.form(grant_type="implicit")),
+    ("SAML bearer grant", "grant_type_unsupported",
+     lambda c, i: c.form(grant_type="urn:ietf:params:oauth:grant-type:saml2-bearer")),
     ("no grant type", "grant_type_unsupported", lambda c, i: c.form(grant_type=None)),
     ("client auth as HTTP Basic", "client_auth_basic_refused", _basic_client_auth),
     ("PySNC's Authentication header", "assertion_header_refused", _pysnc_header),

@@ -9,5 +9,6 @@ import responses  # noqa: F401
 
 import mock_instance.instance  # noqa: F401
 import pytest_snjwt.fixtures  # noqa: F401
+import pytest_snjwt.live  # noqa: F401
 import pytest_snjwt.targets  # noqa: F401
 import pytest_snjwt.tokens  # noqa: F401

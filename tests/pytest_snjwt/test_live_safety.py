@@ -274,6 +274,7 @@ def test_two_xdist_workers_provision_and_clean_up(pytester: pytest.Pytester, liv
 def test_a_connection_dropped_while_provisioning_fails_those_tests_cleanly(pytester: pytest.Pytester,
                                                                           live_env: None, instance_url: str,
                                                                           admin: TableClient) -> None:
+    before = counts(admin)
     armed = requests.post(f"{instance_url}/snjwt-mock/faults", auth=("admin", ADMIN_PASSWORD),
                           json={"kind": "drop", "path": "/api/now/table/jwt_verifier_map", "count": 1})
     assert armed.status_code == 201, armed.text
@@ -291,5 +292,6 @@ def test_a_connection_dropped_while_provisioning_fails_those_tests_cleanly(pytes
     basic = __import__("base64").b64encode(f"admin:{ADMIN_PASSWORD}".encode()).decode()
     assert ADMIN_PASSWORD not in output and basic not in output
     assert leftovers(admin) == [] and ledger_entries() == []
+    assert counts(admin) == before, "the half-made chain is gone, its provider's claim rows included"
     assert json.loads(requests.get(f"{instance_url}/snjwt-mock/faults", auth=("admin", ADMIN_PASSWORD)).text
                       )["result"]["armed"] == []

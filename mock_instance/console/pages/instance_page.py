@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from typing import Any
 
 from werkzeug.wrappers import Response
 
-from ...platform.settings import Settings
+from ...platform.settings import Settings, parse_setting, setting_text
 from ...tables.clock import format_glide
 from ..context import Context
 from ..html import BASE, Markup, badge, button, checkbox, field, form, note, page, section, table, tag, text_input
@@ -45,10 +46,14 @@ def _settings(ctx: Context, problem: str = "") -> Markup:
         default = getattr(Settings(), f.name)
         if isinstance(value, bool):
             control: Markup = checkbox(f"s.{f.name}", "on", value)
-        else:
+        elif isinstance(value, int):
             control = text_input(f"s.{f.name}", str(value), type="number", class_="narrow")
+        elif _editable(f.name):
+            control = text_input(f"s.{f.name}", setting_text(value))
+        else:  # a set of recorded replies: --set or PATCH /snjwt-mock/settings with JSON
+            control = tag("span", setting_text(value) or "none", class_="muted")
         changed = badge("changed", "warn") if value != default else ""
-        rows.append((tag("code", f.name), control, tag("code", str(default).lower()), changed))
+        rows.append((tag("code", f.name), control, tag("code", setting_text(default) or "none"), changed))
     return section("Settings", note(problem, "error") if problem else "",
                    tag("p", "Every behaviour docs/platform.md §9 leaves unknown, with the spec's default.",
                        class_="muted"),
@@ -89,6 +94,11 @@ def _reset() -> Markup:
                    id_="reset")
 
 
+def _editable(name: str) -> bool:
+    """A setting the form edits as text: all but the sets of recorded replies, which have no text form."""
+    return not isinstance(getattr(Settings(), name), Mapping)
+
+
 def _apply(ctx: Context, values: Any) -> str:
     """Do what the form asked; returns a problem to show (nothing changed), or ""."""
     action = values.get("action", "")
@@ -102,16 +112,16 @@ def _apply(ctx: Context, values: Any) -> str:
             return "Advance by a number of seconds."
     elif action == "settings":
         changes: dict[str, Any] = {}
-        for f in dataclasses.fields(Settings):
-            raw = values.get(f"s.{f.name}")
-            if isinstance(getattr(Settings(), f.name), bool):
-                changes[f.name] = raw == "true"
-            else:
-                try:
-                    changes[f.name] = int(raw or "")
-                except ValueError:
-                    return f"{f.name} takes a whole number, not {raw!r}; nothing was changed."
-        ctx.instance.configure(**changes)
+        try:
+            for f in dataclasses.fields(Settings):
+                raw = values.get(f"s.{f.name}")
+                if isinstance(getattr(Settings(), f.name), bool):
+                    changes[f.name] = raw == "true"
+                elif _editable(f.name):
+                    changes[f.name] = parse_setting(f"{f.name}={raw or ''}")[1]
+            ctx.instance.configure(**changes)
+        except (TypeError, ValueError) as e:
+            return f"{e}; nothing was changed."
     elif action == "save_snapshot":
         ctx.platform.snapshots.save(values.get("name", "")[:100], ctx.instance.snapshot(), clock.time())
     elif action in ("restore", "delete_snapshot"):
