@@ -39,6 +39,7 @@ _EXPORTS: dict[str, str] = {
     "REFUSAL_BODY": "platform.refusals",
     "RecordedReply": "platform.settings",
     "RefusalRecord": "platform.refusals",
+    "RequestRecord": "platform.request_log",
     "Secret": "crypto.secret",
     "SchemaError": "platform.schema",
     "ServerCrashed": "transports.crashes",
@@ -86,6 +87,7 @@ if TYPE_CHECKING:
     from .platform.glide_jwt import GlideJWTError
     from .platform.query_warnings import QueryWarning
     from .platform.refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
+    from .platform.request_log import RequestRecord
     from .platform.schema import SchemaError
     from .platform.settings import RecordedReply, Settings, parse_setting
     from .platform.state import InstanceState

@@ -19,6 +19,7 @@ from .platform.faults import Fault, FaultRecord, make_fault
 from .platform.glide_jwt import generate_jwt
 from .platform.query_warnings import QueryWarning
 from .platform.refusals import RefusalRecord
+from .platform.request_log import RequestRecord
 from .platform.schema import SchemaError, load_schema
 from .platform.settings import Settings
 from .platform.state import InstanceState, Platform
@@ -29,13 +30,12 @@ from .tables.query import parse
 from .tables.select import select
 from .tables.store import Store
 from .tables.views import TableResolver, public_view
+from .transports.intercept import Interception
+from .transports.server import InstanceServer
 from .web.app import InstanceApp
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
-
-    from .transports.intercept import Interception
-    from .transports.server import InstanceServer
 
 __all__ = ["ADMIN_SYS_ID", "ADMIN_USER_NAME", "InstanceState", "MockInstance"]
 
@@ -65,7 +65,7 @@ class MockInstance:
             self.load_schema(path)
         if demo_data:
             self.load_demo_data()
-        self._seeded = self.snapshot()
+        self.platform.mark_seeded()
 
     def __repr__(self) -> str:
         return f"<MockInstance tables={len(self.store.tables())} clock={self.clock!r}>"
@@ -123,7 +123,7 @@ class MockInstance:
         return self.platform.snapshot()
 
     def restore(self, state: InstanceState) -> None:
-        """Return to a snapshot; the clock follows real time again, refusals and faults are cleared."""
+        """Return to a snapshot; the clock follows real time again; refusals, faults and requests are cleared."""
         self.platform.restore(state)
 
     def reset(self) -> None:
@@ -131,7 +131,7 @@ class MockInstance:
 
         Tables registered with :meth:`register_table` stay registered, emptied.
         """
-        self.restore(self._seeded)
+        self.platform.reset()
 
     # -- records from Python --------------------------------------------------
 
@@ -230,6 +230,18 @@ class MockInstance:
         """``sn_auth.GlideJWTAPI().generateJWT(provider, header, payload)`` (docs/platform.md §6)."""
         return generate_jwt(self.platform, provider_sys_id, header, payload)
 
+    # -- the request log (mock-only) ----------------------------------------
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Recent requests served (the last 500), oldest first: method, path, status, reason code, caller,
+        time taken, and headers and bodies with every secret masked. ``str(record)`` is an access-log line."""
+        return self.platform.requests.recent()
+
+    def clear_requests(self) -> None:
+        """Forget the logged requests."""
+        self.platform.requests.clear()
+
     # -- faults (mock-only) ------------------------------------------------
 
     def inject_fault(self, kind: str, *, path: str | None = None, count: int | None = 1,
@@ -281,12 +293,8 @@ class MockInstance:
 
     def intercept(self, base_url: str = "https://snjwt.test") -> Interception:
         """Serve ``base_url`` to ``requests`` and httpx in-process, without a socket (a context manager)."""
-        from .transports.intercept import Interception  # requests and responses load for a program that intercepts
-
         return Interception(self, base_url)
 
     def serve(self, host: str = "127.0.0.1", port: int = 0, *, tls: bool = False) -> InstanceServer:
         """Serve over a real HTTP(S) server, started now (a context manager with ``.url``)."""
-        from .transports.server import InstanceServer
-
         return InstanceServer(self, host, port, tls=tls).start()

@@ -46,6 +46,9 @@ from .stash import (
     VARIANTS_KEY,
 )
 
+#: How many of a failing test's requests its report lists (the last ones).
+REPORTED_REQUESTS = 50
+
 MARKER_HELP = (
     "snjwt(**variant): customise the JWT chain for this test: user_field, algorithm (RS/ES/HS 256/384/512), "
     "jti_verification, clock_skew, public_client, access_token_lifespan, and the user's active, locked_out, roles"
@@ -197,6 +200,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             warnings = target.mock.warnings
             if warnings:  # query parts the platform (and the mock) dropped: often why a list had every row
                 report.sections.append(("snjwt query warnings", "\n".join(str(w) for w in warnings)))
+            served = target.mock.requests
+            if served:  # the test's requests (its own and its fixtures'), secrets masked
+                shown = [str(r) for r in served[-REPORTED_REQUESTS:]]
+                if len(served) > REPORTED_REQUESTS:
+                    shown.insert(0, f"({len(served) - REPORTED_REQUESTS} earlier requests not shown)")
+                report.sections.append(("snjwt requests", "\n".join(shown)))
     return report
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -172,6 +173,18 @@ def test_serve_block() -> None:
         process.communicate(timeout=30)
 
 
+def test_control_api_block() -> None:
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed (an outside tool)")
+    with serving() as (url, _):
+        result = run_block(block_for("test_control_api_block"), ROOT, {"http://127.0.0.1:8765": url})
+        assert result.returncode == 0, result.stderr
+        advanced, listed, reset = (json.loads(line) for line in result.stdout.replace("}{", "}\n{").splitlines())
+        assert advanced["result"]["frozen"] is False
+        assert [r["path"] for r in listed["result"]] == ["/snjwt-mock/clock"]  # a request is logged once answered
+        assert reset["result"]["reset"] is True
+
+
 def test_benchmark_scripts_run() -> None:
     scripts = [line.split()[1] for line in block_for("test_benchmark_scripts_run").strip().splitlines()]
     assert scripts and all((ROOT / s).is_file() for s in scripts)
@@ -220,6 +233,18 @@ def test_troubleshooting_table_has_every_reason_code() -> None:
         assert f"`{code}`" in section, code
     for code in ACCESS_TOKEN_REASONS:
         assert f"`{code}`" in section, code
+
+
+def test_troubleshooting_fixes_are_the_ones_the_console_shows() -> None:
+    """The fix column is mock_instance/platform/reason_fixes.py's FIXES, word for word (one source)."""
+    from mock_instance.platform.reason_fixes import FIXES
+
+    section = README.split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (`[^|]+) \| [^|]+ \| ([^|]+) \|$", section, re.M)
+    in_readme = {code: fix.strip() for codes, fix in rows for code in re.findall(r"`(\w+)`", codes)}
+    assert set(in_readme) == set(REASONS)
+    assert {code: FIXES[code] for code in REASONS} == in_readme
+    assert set(ACCESS_TOKEN_REASONS) <= set(FIXES)
 
 
 def test_settings_table_matches_the_settings() -> None:

@@ -113,4 +113,5 @@ def test_a_plugin_run_with_failing_tests(pytester: pytest.Pytester, tmp_path: Pa
     result.assert_outcomes(failed=1, errors=1)
     text = result.stdout.str() + result.stderr.str()
     assert "snjwt refusals" in text and "user_locked_out" in text
+    assert "snjwt requests" in text and "GET /api/now/table/incident -> 200" in text
     assert_clean(text, *json.loads(out.read_text()))

@@ -24,9 +24,11 @@ from .metadata import describe, describe_fields
 from .query_warnings import QueryWarningLog
 from .refusal_log import RefusalLog
 from .refusals import SYSLOG_SOURCE, Refusal
+from .request_log import RequestLog, note_refusal
 from .rules import platform_rules
 from .schema import Choice, Schema, core_schema
 from .settings import Settings
+from .snapshots import SnapshotShelf
 
 __all__ = ["InstanceState", "JtiMemory", "PendingCode", "Platform", "RateLimitCount", "RateLimitCounts"]
 
@@ -67,6 +69,10 @@ class Platform:
         self.query_warnings = QueryWarningLog()
         #: Faults a test injected (mock-only), and those served.
         self.faults = FaultBoard()
+        #: Every request served, secrets masked (mock-only; bounded).
+        self.requests = RequestLog()
+        #: Snapshots saved by name (``/snjwt-mock/snapshots``, the console); kept across restores.
+        self.snapshots = SnapshotShelf()
         self.jtis: JtiMemory = {}
         #: Per app, the latest exp among its forgotten jtis: an assertion expiring no later is refused.
         self.forgotten_jtis: dict[str, float] = {}
@@ -84,6 +90,7 @@ class Platform:
         describe(self.store, self.store.tables(), schema.choices)
         # Tables and columns added after start stay after a restore: their metadata rows come back too.
         self._redescribe: list[Callable[[], None]] = []
+        self._seeded = self.snapshot()
 
     def register_tables(self, tables: Iterable[Table], choices: Iterable[Choice] = ()) -> list[Table]:
         """Add tables (parents first or not; all or none) and describe them in the metadata tables."""
@@ -140,6 +147,7 @@ class Platform:
     def refuse(self, refusal: Refusal, *, source: str = SYSLOG_SOURCE) -> None:
         """Log a refusal at the instance's current time (see :class:`~.refusals.RefusalLog`)."""
         self.refusals.record(refusal, at=self.clock.time(), source=source)
+        note_refusal(refusal.code)
 
     def snapshot(self) -> InstanceState:
         """Copy the whole state (records, files, jtis, codes, counts, settings)."""
@@ -149,7 +157,8 @@ class Platform:
                                  len(self._redescribe))
 
     def restore(self, state: InstanceState) -> None:
-        """Return to a snapshot; the clock follows real time again; refusals, query warnings and faults clear."""
+        """Return to a snapshot; the clock follows real time again; refusals, query warnings, faults and the
+        request log clear (saved snapshots stay)."""
         with self.store.lock:
             self.store.restore(state.store)
             for redo in self._redescribe[state.schemas:]:  # applied after the snapshot: the tables stay
@@ -164,4 +173,13 @@ class Platform:
         self.refusals.clear()
         self.query_warnings.clear()
         self.faults.reset()
+        self.requests.clear()
         self.clock.reset()
+
+    def mark_seeded(self) -> None:
+        """Take the state :meth:`reset` returns to: now (the instance calls it once its schemas and data are in)."""
+        self._seeded = self.snapshot()
+
+    def reset(self) -> None:
+        """Return to the seeded state (see :meth:`restore`)."""
+        self.restore(self._seeded)

@@ -18,12 +18,14 @@ from werkzeug.wrappers import Request, Response
 
 from ..oauth.tokens import TokenService
 from ..platform.glide_jwt import GlideJWTError, generate_jwt
+from ..platform.request_log import note_caller
 from ..platform.state import Platform
 from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
-from . import attachment_api, faults, guards, oauth_endpoints, table_api
+from . import attachment_api, control, faults, guards, oauth_endpoints, table_api
 from .auth import Authenticator
 from .request import InstanceRequest, might_exceed, read_json_object, request_line
+from .request_capture import Capture
 from .routes import MOCK_PREFIX, fast_match, url_map
 
 if TYPE_CHECKING:
@@ -54,18 +56,25 @@ class InstanceApp:
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         settings = self.platform.settings
+        capture = Capture(self.platform, environ)  # the request log's entry (platform/request_log.py)
+        request = InstanceRequest(environ)
         if might_exceed(environ, settings.request_line_limit) and \
                 len(request_line(environ)) > settings.request_line_limit:
             # docs/platform.md §12.8: the front end refuses it, before any authentication or JSON.
             refusal = settings.request_line_refusal
             response = Response(refusal.body, status=refusal.status, content_type=refusal.content_type)
+            capture.finish(request, response)
             return response(environ, start_response)
-        request = InstanceRequest(environ)
-        # An injected fault answers first (outside dispatch: a dropped connection is no crash);
-        # the mock's own endpoints never fail, so a test can always clear its faults.
-        response = None if request.path.startswith(MOCK_PREFIX) else faults.serve_fault(self.platform, request)
-        if response is None:
-            response = self.dispatch_request(request)
+        try:
+            # An injected fault answers first (outside dispatch: a dropped connection is no crash);
+            # the mock's own endpoints never fail, so a test can always clear its faults.
+            response = None if request.path.startswith(MOCK_PREFIX) else faults.serve_fault(self.platform, request)
+            if response is None:
+                response = self.dispatch_request(request)
+        except BaseException:
+            capture.finish(request, None)
+            raise
+        capture.finish(request, response)
         return response(environ, start_response)
 
     def dispatch_request(self, request: Request) -> Response:
@@ -108,6 +117,7 @@ class InstanceApp:
         """The authenticated caller; for a REST API resource, also past its rate limit and scope check (§11)."""
         caller = self._authenticate(request.environ.get("HTTP_AUTHORIZATION"),
                                     bearer_challenge=self.platform.settings.www_authenticate_bearer_on_bad_token)
+        note_caller(caller.user_name)
         call = request.environ.get(API_CALL_KEY)
         if call is not None:
             guards.check(self.platform, request, call, caller)
@@ -189,6 +199,7 @@ class InstanceApp:
         if not caller.is_admin:
             # What the platform says to a non-admin writing a security record, for every method.
             raise WriteRefused("Insert")
+        control.check_same_origin(request)
         return caller
 
     def on_mock_generate_jwt(self, request: Request) -> Response:
@@ -220,6 +231,12 @@ class InstanceApp:
         if request.method == "DELETE":
             return faults.clear_faults(self.platform)
         return faults.list_faults(self.platform)
+
+
+    def on_control(self, request: Request, action: str, **values: Any) -> Response:
+        """The control API: clock, settings, reset, snapshots, requests, tokens, dry run (web/control.py)."""
+        self._require_admin(request)
+        return control.handle(self.platform, self.tokens, request, action, **values)
 
 
 def _json_arg(value: Any) -> Any:

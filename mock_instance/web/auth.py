@@ -62,6 +62,12 @@ class Authenticator:
         raise NotAuthenticated(f"unsupported Authorization scheme {scheme!r}")
 
 
+def authenticate(store: Store, tokens: TokenService, authorization: str | None, *,
+                 bearer_challenge: bool = False) -> Caller:
+    """The caller behind an ``Authorization`` header, remembering nothing (see :class:`Authenticator`)."""
+    return Authenticator(store, tokens)(authorization, bearer_challenge=bearer_challenge)
+
+
 def _basic_user(store: Store, credentials: str) -> Record:
     try:
         decoded = base64.b64decode(credentials, validate=True).decode("utf-8")

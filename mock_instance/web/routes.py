@@ -11,6 +11,8 @@ from typing import Any
 
 from werkzeug.routing import Map, Rule
 
+from . import control
+
 #: Methods of the Table API routes; werkzeug adds HEAD wherever GET is.
 TABLE_LIST_METHODS = frozenset({"GET", "HEAD", "POST"})
 TABLE_RECORD_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE"})
@@ -58,6 +60,7 @@ def _rules() -> list[Rule]:
         _Route(f"{MOCK_PREFIX}/generate_jwt", endpoint="mock_generate_jwt", methods=["POST"]),
         _Route(f"{MOCK_PREFIX}/refusals", endpoint="mock_refusals", methods=["GET"]),
         _Route(f"{MOCK_PREFIX}/faults", endpoint="mock_faults", methods=["GET", "POST", "DELETE"]),
+        *control.rules(_Route),
     ]
 
 

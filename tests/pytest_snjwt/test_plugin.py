@@ -185,6 +185,7 @@ def test_refusal_reason_in_the_report(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*- snjwt refusals -*", "user_inactive: user 'snjwt-*' is inactive"])
+    result.stdout.fnmatch_lines(["*- snjwt requests -*", "POST /oauth_token.do -> 401 [[]user_inactive[]] (client_id *, * ms)"])
 
 
 def test_the_schema_ini_key_loads_your_tables(pytester: pytest.Pytester) -> None:
