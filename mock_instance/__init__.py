@@ -34,6 +34,8 @@ _EXPORTS: dict[str, str] = {
     "MissingExtraError": "crypto.keystores",
     "MockInstance": "instance",
     "PlatformError": "tables.errors",
+    "Profile": "platform.profile",
+    "ProfileError": "platform.profile",
     "REASONS": "platform.refusals",
     "REFUSAL_BODY": "platform.refusals",
     "RefusalRecord": "platform.refusals",
@@ -47,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "load_private_key": "crypto.keystores",
     "number": "tables.fields",
     "parse_setting": "platform.settings",
+    "read_profile": "platform.profile",
     "password": "tables.fields",
     "ref": "tables.fields",
 }
@@ -81,6 +84,7 @@ if TYPE_CHECKING:
     from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
     from .platform.faults import FAULT_KINDS, Fault, FaultRecord
     from .platform.glide_jwt import GlideJWTError
+    from .platform.profile import Profile, ProfileError, read_profile
     from .platform.refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
     from .platform.settings import Settings, parse_setting
     from .platform.state import InstanceState

@@ -7,6 +7,7 @@ and the WSGI app over it, and hands the app to the transports.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from .platform.attachments import attach
 from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
 from .platform.faults import Fault, FaultRecord, make_fault
 from .platform.glide_jwt import generate_jwt
+from .platform.profile import Profile, read_profile
 from .platform.refusals import RefusalRecord
 from .platform.settings import Settings
 from .platform.state import InstanceState, Platform
@@ -48,9 +50,14 @@ class MockInstance:
     """
 
     def __init__(self, *, admin_password: str = "admin", settings: Settings | None = None,
-                 base_url: str | None = None, **setting_changes: Any) -> None:
+                 base_url: str | None = None, profile: str | os.PathLike[str] | Profile | None = None,
+                 **setting_changes: Any) -> None:
         admin = Secret(admin_password)
-        self.platform = Platform((settings or Settings()).replace(**setting_changes), admin.reveal())
+        #: The settings profile loaded (``snjwt-mock probe --write-profile``), or None.
+        self.profile = read_profile(profile) if isinstance(profile, str | os.PathLike) else profile
+        # A profile's settings apply over ``settings``; keyword changes win over both.
+        changes = {**(self.profile.settings if self.profile else {}), **setting_changes}
+        self.platform = Platform((settings or Settings()).replace(**changes), admin.reveal())
         if base_url:
             self.platform.add_base_url(base_url)
         self.tokens = TokenService(self.platform)

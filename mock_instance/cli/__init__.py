@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                        help="change a platform setting, e.g. --set accept_pysnc_header=true (repeatable); "
                             f"settings: {', '.join(Settings.names())}")
+    serve.add_argument("--profile", default=None, metavar="FILE",
+                       help="load the settings of a profile written by 'snjwt-mock probe --write-profile', "
+                            "so the mock behaves like that instance (--set wins over it)")
     serve.add_argument("--demo", action="store_true",
                        help="provision a ready JWT chain at start and print what a client needs")
     demo = commands.add_parser("demo", help="walk through the setup article's steps on an embedded instance")
@@ -91,8 +94,8 @@ def sign_jwt(args: argparse.Namespace) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     try:
-        instance = MockInstance(admin_password=args.admin_password, **_settings(args.settings))
-    except (TypeError, ValueError) as e:
+        instance = MockInstance(admin_password=args.admin_password, profile=args.profile, **_settings(args.settings))
+    except (TypeError, ValueError) as e:  # ProfileError is a ValueError
         raise SystemExit(f"snjwt-mock: {e}") from None
     stop = threading.Event()
 
@@ -110,6 +113,8 @@ def serve(args: argparse.Namespace) -> int:
         say(f"snjwt-mock: instance URL {server.url}")
         password_note = "default password" if args.admin_password == "admin" else "password from --admin-password"
         say(f"snjwt-mock: admin user {ADMIN_USER_NAME} ({password_note})")
+        if instance.profile is not None:
+            say(f"snjwt-mock: settings from the profile {args.profile} ({instance.profile.describe()})")
         if server.ca_file:
             say(f"snjwt-mock: TLS certificate {server.ca_file} (pass it to clients as the CA)")
         if args.demo:
