@@ -1,4 +1,4 @@
-"""``snjwt-mock``: run the fake instance standalone, or walk through the setup (``demo``)."""
+"""``snjwt-mock``: run the fake instance standalone, walk through the setup (``demo``), calibrate it (``probe``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from ..instance import ADMIN_USER_NAME, MockInstance
 from ..platform.settings import Settings, parse_setting
-from . import cleanup
+from . import cleanup, probe
 
 DEFAULT_PORT = 8765
 
@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("--alg", default=None, help="RS256/384/512 or ES256/384/512 (default: from the key)")
     sign.add_argument("--lifetime", type=int, default=300, help="seconds until exp (default 300)")
     cleanup.add_parser(commands)
+    probe.add_parser(commands)
     return parser
 
 
@@ -70,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return sign_jwt(args)
     if args.command == "cleanup":
         return cleanup.run(args)
+    if args.command == "probe":
+        return probe.run(args)
     from .demo import run_demo
 
     return run_demo(as_json=args.json)

@@ -196,6 +196,22 @@ class Provisioner:
         self._created.clear()
         return problems
 
+    def adopt(self, table: str, sys_id: str) -> None:
+        """Remember (and log) a record that a request other than :meth:`create` made, to delete it like the rest."""
+        self._created.append((table, sys_id))
+        if self._log is not None:
+            self._log.record(table, sys_id)
+
+    def remove(self, table: str, sys_id: str) -> list[str]:
+        """Delete one record made here now rather than at :meth:`teardown` (with the rows the instance made
+        for it); returns the problems met. A record that could not be deleted stays listed for teardown."""
+        if (table, sys_id) not in self._created:
+            raise ValueError(f"{table} {sys_id} was not made by this provisioner")
+        problems = self._remove([(table, sys_id)])
+        if not problems:
+            self._created.remove((table, sys_id))
+        return problems
+
     def _remove(self, records: Iterable[tuple[str, str]]) -> list[str]:
         return remove_records(self.client, records, self._log)
 
