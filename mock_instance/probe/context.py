@@ -237,13 +237,17 @@ class ProbeContext:
 
 
 def granted(answer: Answer) -> bool:
-    """True for 200 (a token came back), False for 401 (refused); any other answer is a spec defect."""
+    """True for 200 with a token, False for a refusal; any other answer is a spec defect.
+
+    docs/platform.md §4 refuses with 401; a refusal is read from any 4xx, because an instance may answer
+    some reasons otherwise (``refusal_bodies``), and that is decided by its own probe, not this one.
+    """
     if answer.status == 200 and answer.member("access_token"):
         return True
-    if answer.status == 401:
+    if 400 <= answer.status < 500:
         return False
-    raise SpecDefect(f"the token endpoint answered HTTP {answer.status}, neither a token nor the 401 of "
-                     "docs/platform.md §4")
+    raise SpecDefect(f"the token endpoint answered HTTP {answer.status}, neither a token nor a refusal "
+                     "(docs/platform.md §4)")
 
 
 def agreeing(readings: list[bool], what: str) -> bool:

@@ -18,11 +18,9 @@ from typing import Any
 MATCH, DIFFERS, UNDECIDED, SKIPPED = "match", "differs", "undecided", "skipped"
 #: Why a probe was skipped: the tag, and the sentence the report's legend gives once.
 SKIPS = {
-    "not shown": "the instance does not show the value (a blank field, an absent property): the mock's stands",
-    "opt-in": "changes what every integration on the instance sees, or sends 20 MB: run with --instance-wide, "
-              "on a disposable instance",
-    "needs a session": "needs an interactive login for the user (the authorization code flow), which the probe "
-                       "does not do (docs/platform.md §13: optional)",
+    "not shown": "the instance does not show it (a blank field, an absent property): the mock's value stands",
+    "opt-in": "changes what every integration sees, or sends 20 MB: --instance-wide, on a disposable instance",
+    "needs a session": "the authorization code flow needs an interactive login, which the probe does not do",
     "no mock setting": "the mock has no such setting (yet)",
 }
 

@@ -33,7 +33,9 @@ STAND_IN_A: dict[str, Any] = {
                                      "application/json")
                        for reason in ("kid_unknown", "signature_invalid", "alg_not_allowed", "aud_mismatch",
                                       "iss_mismatch", "token_expired", "token_not_yet_valid", "jti_replayed",
-                                      "user_is_admin", "code_invalid", "refresh_token_unknown")},
+                                      "user_is_admin", "code_invalid", "refresh_token_unknown")}
+    # RFC 6749's 400 for the reason user_lookup_case_sensitive meets: a refusal all the same.
+    | {"user_not_found": {"status": 400, "content_type": "application/json", "body": '{"error":"invalid_grant"}'}},
 }
 #: The other half of the booleans, the revoke replies, and the user grants' refusals.
 STAND_IN_B: dict[str, Any] = {
