@@ -75,12 +75,30 @@ class Provisioner:
 
     def _create(self, step: int, table: str, values: Mapping[str, Any], *,
                 input_display_value: bool = False) -> dict[str, Any]:
-        record = self.client.create(table, values, input_display_value=input_display_value)
-        self._created.append((table, record["sys_id"]))
-        if self._log is not None:
-            self._log.record(table, record["sys_id"])
+        try:
+            record = self.client.create(table, values, input_display_value=input_display_value)
+            self.adopt(table, record["sys_id"])
+        except ProvisioningError:
+            raise  # the instance answered: nothing was made
+        except BaseException:
+            # A timeout, a dropped connection, Ctrl-C or SIGTERM after the instance made the record but
+            # before its sys_id was written down: find it by its run-prefixed name, so the teardown deletes it.
+            self._find_unrecorded(table, values)
+            raise
         self._on_step(step, table, record)
         return record
+
+    def _find_unrecorded(self, table: str, values: Mapping[str, Any]) -> None:
+        field = next((f for f in ("name", "user_name") if str(values.get(f, "")).startswith(self.prefix)), None)
+        if field is None or not self.prefix:
+            return
+        try:
+            rows = self.client.query(table, f"{field}={values[field]}", f"sys_id,{field}")
+        except (ProvisioningError, requests.RequestException):
+            return  # the ledger cannot list it; the cleanup command's --find-prefixed finds it by name
+        for row in rows:  # only rows whose name is exactly this run's (an ignored condition returns all rows)
+            if row.get(field) == values[field] and (table, row.get("sys_id")) not in self._created:
+                self.adopt(table, row["sys_id"])
 
     def provision(self, variant: Variant, *, name: str | None = None,
                   user: Mapping[str, Any] | None = None) -> Chain:
