@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..crypto.secret import Secret
 from ..platform.profile import ProfileError, read_profile, settings_document
 from ..platform.settings import Settings
 from ..probe import ProbeError, ordered, run_probes, write_profile
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace, *, out: Callable[[str], None] = print,
         return 2
     try:
         with _sigterm_interrupts():
-            report = run_probes(url, user, password, mock=settings_document(settings),
+            report = run_probes(url, user, Secret(password), mock=settings_document(settings),
                                 instance_wide=args.instance_wide, gap=args.gap, state_dir=args.state_dir)
     except ProbeError as e:
         err(f"{NAME}: {e}")

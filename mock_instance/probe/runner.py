@@ -93,14 +93,15 @@ def run_probes(url: str, user: str, password: Secret | str, *, mock: Mapping[str
             else:
                 outcomes = run_all(context, mock, instance_wide=instance_wide, progress=progress)
         except KeyboardInterrupt:  # Ctrl-C, or SIGTERM turned into it by the command: tear down, then say so
-            failure = "interrupted"
+            failure = "interrupted (Ctrl-C or SIGTERM)"
         finally:
             context.problems += provisioner.teardown()
             left = [f"{entry.table} {entry.sys_id}" for entry in ledger.entries()]
             if left:
                 left.append(f"remove them with: {CLEANUP_COMMAND.format(url=url)}")
         if failure is not None:
-            raise ProbeError(failure, left)
+            raise ProbeError(f"{failure}; {'see what is left below' if left else 'everything it made was deleted'}",
+                             left)
     date = datetime.datetime.now(datetime.UTC).date().isoformat()
     return Report(url, release, date, outcomes, left)
 

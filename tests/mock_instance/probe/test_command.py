@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -51,6 +53,23 @@ def test_json_exit_status_and_profile(tmp_path: Path) -> None:
     assert again.returncode == 0, again.stdout + again.stderr
     assert "accept_token_url_aud " in again.stdout and " 0 differ, 0 undecided" in again.stdout
     assert_clean(again.stdout + again.stderr, SENTINEL_PASSWORD)
+
+
+def test_sigterm_tears_down_and_exits_2(tmp_path: Path) -> None:
+    with serving() as (url, _):
+        before = counts(url)
+        env = {**os.environ, "SNJWT_ADMIN_USER": "admin", "SNJWT_ADMIN_PASSWORD": "admin",
+               "SNJWT_STATE_DIR": str(tmp_path)}
+        process = subprocess.Popen([sys.executable, "-m", "mock_instance", "probe", "--instance", url, "--gap", "3"],
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob("*.jsonl")) and time.monotonic() < deadline:  # the first record exists
+            time.sleep(0.01)
+        process.send_signal(signal.SIGTERM)  # a CI job cancelled
+        out, err = process.communicate(timeout=60)
+        assert counts(url) == before
+    assert process.returncode == 2 and "snjwt-mock probe: interrupted (Ctrl-C or SIGTERM); everything it made was deleted" in err and out == ""
+    assert not list(tmp_path.glob("*.jsonl"))
 
 
 def closed_port() -> int:

@@ -124,7 +124,7 @@ def test_an_interrupted_run_deletes_what_it_made(tmp_path: Path) -> None:
         if setting == "refresh_expires_previous_access_token":
             raise KeyboardInterrupt
 
-    with recorded(instance) as (url, _), pytest.raises(ProbeError, match="^interrupted$") as raised:
+    with recorded(instance) as (url, _), pytest.raises(ProbeError, match=r"^interrupted \(Ctrl-C or SIGTERM\); everything it made was deleted$") as raised:
         probe(url, tmp_path, progress=interrupt_at)
     assert raised.value.left == [] and not list(tmp_path.glob("*.jsonl"))
     assert without_syslog(table_counts(instance)) == without_syslog(before)
@@ -160,4 +160,5 @@ def test_a_chain_the_instance_refuses_is_exit_status_2(tmp_path: Path) -> None:
         probe(url, tmp_path)
     assert str(raised.value).startswith("could not provision the probe's chains: creating a sys_user record failed "
                                         "with HTTP 403")
+    assert str(raised.value).endswith("; everything it made was deleted")
     assert table_counts(instance) == before and raised.value.left == []
