@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -106,3 +107,14 @@ def anyio_backend() -> str:
 def _ledgers_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Live runs write their ledgers here, never into the user's own state folder."""
     monkeypatch.setenv("SNJWT_STATE_DIR", str(tmp_path_factory.mktemp("snjwt-state")))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Name the folder of the console's screenshots (tests/console/test_browser.py), workers' too under xdist."""
+    factory = getattr(config, "_tmp_path_factory", None)
+    if factory is None or hasattr(config, "workerinput"):
+        return
+    for folder in sorted(factory.getbasetemp().glob("**/console-screenshots")):
+        shots = sorted(folder.glob("*.png"))
+        if shots:
+            terminalreporter.write_line(f"console screenshots ({len(shots)}): {folder}")

@@ -21,12 +21,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import io
 import itertools
 import json
 import secrets
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -36,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests  # noqa: E402
 from chain import ADMIN_URL, provision  # noqa: E402
-from harness import compare, quick_flag, report  # noqa: E402
+from harness import compare, quick_flag, report, wsgi_post  # noqa: E402
 from werkzeug.test import Client  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
 
@@ -70,21 +69,6 @@ def bare_password_app(client_id: str, client_secret: str, user_name: str, passwo
                 "expires_in": 1799}
         return Response(json.dumps(body, separators=(",", ":")), content_type="application/json;charset=UTF-8")
     return app
-
-
-def wsgi_post(app: Any, bodies: Iterator[bytes]) -> Callable[[], bytes]:
-    def start_response(status: str, headers: list, exc_info: object = None) -> None:
-        assert status.startswith("200"), status
-
-    def run() -> bytes:
-        body = next(bodies)
-        environ = {"REQUEST_METHOD": "POST", "SCRIPT_NAME": "", "PATH_INFO": "/oauth_token.do", "QUERY_STRING": "",
-                   "SERVER_NAME": "localhost", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
-                   "HTTP_HOST": "localhost", "CONTENT_TYPE": "application/x-www-form-urlencoded",
-                   "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http",
-                   "wsgi.errors": sys.stderr}
-        return b"".join(app(environ, start_response))
-    return run
 
 
 def grant_apps(instance: MockInstance, keystore: Keystore, count: int) -> list[GrantApp]:

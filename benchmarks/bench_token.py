@@ -11,7 +11,6 @@ Run: python benchmarks/bench_token.py
 
 from __future__ import annotations
 
-import io
 import itertools
 import sys
 from pathlib import Path
@@ -24,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import jwt  # noqa: E402
 import requests  # noqa: E402
 from chain import provision  # noqa: E402
-from harness import compare, quick_flag, report  # noqa: E402
+from harness import compare, quick_flag, report, wsgi_post  # noqa: E402
 from werkzeug.wrappers import Request, Response  # noqa: E402
 
 from mock_instance import (
@@ -44,21 +43,6 @@ def bare_verifier(public_key: Any, client_id: str) -> Any:
         return Response('{"access_token":"x","scope":"useraccount","token_type":"Bearer","expires_in":1799}',
                         content_type="application/json;charset=UTF-8")
     return app
-
-
-def wsgi_post(app: Any, bodies: Any) -> Any:
-    def start_response(status: str, headers: list, exc_info: object = None) -> None:
-        assert status.startswith("200"), status
-
-    def run() -> bytes:
-        body = next(bodies)
-        environ = {"REQUEST_METHOD": "POST", "SCRIPT_NAME": "", "PATH_INFO": "/oauth_token.do", "QUERY_STRING": "",
-                   "SERVER_NAME": "localhost", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
-                   "HTTP_HOST": "localhost", "CONTENT_TYPE": "application/x-www-form-urlencoded",
-                   "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http",
-                   "wsgi.errors": sys.stderr}
-        return b"".join(app(environ, start_response))
-    return run
 
 
 def main() -> None:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import argparse
 import gc
+import io
 import statistics
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 
 def quick_flag(description: str | None) -> bool:
@@ -56,3 +59,19 @@ def report(title: str, rows: list[tuple[str, float, float | None, float | None]]
         verdict = "" if target is None else ("ok" if ratio <= target else "OVER TARGET")
         timing = f"({seconds * 1e6:9.1f} us/call)" if seconds is not None else ""
         print(f"  {label:<58} {ratio:7.2f}x  {goal}{verdict:>11} {timing}")
+
+
+def wsgi_post(app: Any, bodies: Iterator[bytes]) -> Callable[[], bytes]:
+    """A call that POSTs the next form body to ``/oauth_token.do`` straight through WSGI (no HTTP, no client)."""
+    def start_response(status: str, headers: list, exc_info: object = None) -> None:
+        assert status.startswith("200"), status
+
+    def run() -> bytes:
+        body = next(bodies)
+        environ = {"REQUEST_METHOD": "POST", "SCRIPT_NAME": "", "PATH_INFO": "/oauth_token.do", "QUERY_STRING": "",
+                   "SERVER_NAME": "localhost", "SERVER_PORT": "80", "SERVER_PROTOCOL": "HTTP/1.1",
+                   "HTTP_HOST": "localhost", "CONTENT_TYPE": "application/x-www-form-urlencoded",
+                   "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http",
+                   "wsgi.errors": sys.stderr}
+        return b"".join(app(environ, start_response))
+    return run

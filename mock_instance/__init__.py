@@ -36,10 +36,14 @@ _EXPORTS: dict[str, str] = {
     "PlatformError": "tables.errors",
     "Profile": "platform.profile",
     "ProfileError": "platform.profile",
+    "QueryWarning": "platform.query_warnings",
     "REASONS": "platform.refusals",
     "REFUSAL_BODY": "platform.refusals",
+    "RecordedReply": "platform.settings",
     "RefusalRecord": "platform.refusals",
+    "RequestRecord": "platform.request_log",
     "Secret": "crypto.secret",
+    "SchemaError": "platform.schema",
     "ServerCrashed": "transports.crashes",
     "Settings": "platform.settings",
     "Table": "tables.fields",
@@ -85,8 +89,11 @@ if TYPE_CHECKING:
     from .platform.faults import FAULT_KINDS, Fault, FaultRecord
     from .platform.glide_jwt import GlideJWTError
     from .platform.profile import Profile, ProfileError, read_profile
+    from .platform.query_warnings import QueryWarning
     from .platform.refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
-    from .platform.settings import Settings, parse_setting
+    from .platform.request_log import RequestRecord
+    from .platform.schema import SchemaError
+    from .platform.settings import RecordedReply, Settings, parse_setting
     from .platform.state import InstanceState
     from .tables.clock import Clock
     from .tables.errors import PlatformError

@@ -7,8 +7,8 @@ and the WSGI app over it, and hands the app to the transports.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .crypto.secret import Secret
@@ -17,14 +17,17 @@ from .platform.attachments import attach
 from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
 from .platform.faults import Fault, FaultRecord, make_fault
 from .platform.glide_jwt import generate_jwt
-from .platform.profile import Profile, read_profile
+from .platform.profile import Profile, with_profile
+from .platform.query_warnings import QueryWarning
 from .platform.refusals import RefusalRecord
+from .platform.request_log import RequestRecord
+from .platform.schema import SchemaError, load_schema
 from .platform.settings import Settings
 from .platform.state import InstanceState, Platform
 from .tables.clock import Clock
+from .tables.conditions import filter_records
 from .tables.errors import RecordNotFound
 from .tables.fields import Field, user_table
-from .tables.query import filter_records
 from .tables.store import Store
 from .tables.views import TableResolver, public_view
 from .transports.intercept import Interception
@@ -46,23 +49,24 @@ class MockInstance:
 
     Reach it as a WSGI app (the instance is callable), in-process for
     ``requests`` (:meth:`intercept`), or over a real socket (:meth:`serve`).
-    All three share this one state.
+    All three share this one state. ``profile``: a settings profile (``snjwt-mock probe``), kept as ``.profile``.
     """
 
     def __init__(self, *, admin_password: str = "admin", settings: Settings | None = None,
-                 base_url: str | None = None, profile: str | os.PathLike[str] | Profile | None = None,
-                 **setting_changes: Any) -> None:
+                 base_url: str | None = None, schema: str | Path | Sequence[str | Path] | None = None,
+                 demo_data: bool = False, profile: str | Path | Profile | None = None, **setting_changes: Any) -> None:
         admin = Secret(admin_password)
-        #: The settings profile loaded (``snjwt-mock probe --write-profile``), or None.
-        self.profile = read_profile(profile) if isinstance(profile, str | os.PathLike) else profile
-        # A profile's settings apply over ``settings``; keyword changes win over both.
-        changes = {**(self.profile.settings if self.profile else {}), **setting_changes}
+        self.profile, changes = with_profile(profile, setting_changes)  # keyword settings win over a profile
         self.platform = Platform((settings or Settings()).replace(**changes), admin.reveal())
         if base_url:
             self.platform.add_base_url(base_url)
         self.tokens = TokenService(self.platform)
         self.app = InstanceApp(self.platform, self.tokens)
-        self._seeded = self.snapshot()
+        for path in [schema] if isinstance(schema, str | Path) else (schema or []):
+            self.load_schema(path)
+        if demo_data:
+            self.load_demo_data()
+        self.platform.mark_seeded()
 
     def __repr__(self) -> str:
         return f"<MockInstance tables={len(self.store.tables())} clock={self.clock!r}>"
@@ -120,22 +124,43 @@ class MockInstance:
         return self.platform.snapshot()
 
     def restore(self, state: InstanceState) -> None:
-        """Return to a snapshot; the clock follows real time again, refusals and faults are cleared."""
+        """Return to a snapshot; the clock follows real time again; refusals, faults and requests are cleared."""
         self.platform.restore(state)
 
     def reset(self) -> None:
-        """Return to the seeded state: admin user, empty tables, initial settings, real time.
-
-        Tables registered with :meth:`register_table` stay registered, emptied.
-        """
-        self.restore(self._seeded)
+        """Return to the seeded state: admin user, empty tables, initial settings (a profile's included), real
+        time. Tables registered with :meth:`register_table` stay registered, emptied."""
+        self.platform.reset()
 
     # -- records from Python --------------------------------------------------
 
     def register_table(self, name: str, fields: Iterable[Field | str], *, parent: str | None = None,
                        display: str | None = None) -> None:
         """Add a table of your own, e.g. ``register_table("u_widget", ["u_name"])``."""
-        self.store.register(user_table(name, fields, parent=parent, display=display))
+        self.platform.register_tables([user_table(name, fields, parent=parent, display=display)])
+
+    def load_schema(self, path: str | Path) -> list[str]:
+        """Load a schema file (``snjwt-mock schema pull`` writes one) on top of the tables there are.
+
+        New tables are added, new columns of existing tables too, and choices (a pulled label
+        replaces the mock's). Returns the tables added. :class:`SchemaError` when the file
+        cannot be read or applied; nothing changes then.
+        """
+        schema = load_schema(path, known=self.store.has_table)
+        try:
+            return [t.name for t in self.platform.apply_schema(schema)]
+        except ValueError as e:
+            raise SchemaError(f"schema {path}: {e}") from e
+
+    def load_demo_data(self) -> None:
+        """Add the mock's demo records: users ``snjwt.demo.*``, two groups, departments, tasks.
+
+        Generated and marked as the mock's own; no real instance has these records. Loading
+        twice changes nothing. ``MockInstance(demo_data=True)`` loads them into the seeded state.
+        """
+        from .platform.demo_data import load_demo_data
+
+        load_demo_data(self.store)
 
     def insert(self, table: str, values: Mapping[str, Any], *, actor: str = ADMIN_USER_NAME) -> dict[str, str]:
         """Create a record as ``actor`` would through the Table API; returns its public view."""
@@ -157,7 +182,8 @@ class MockInstance:
         """Records matching an encoded query, e.g. ``query("incident", "active=true^ORDERBYnumber")``."""
         with self.store.lock:
             resolver = TableResolver(self.store, table)
-            matched = filter_records(self.store.records(table), encoded_query, resolver)
+            warn = self.platform.query_warnings.for_query(table, "MockInstance.query")
+            matched = filter_records(self.store.records(table), encoded_query, resolver, warn)
             return [public_view(self.store, r) for r in matched]
 
     def delete(self, table: str, sys_id: str) -> bool:
@@ -185,10 +211,35 @@ class MockInstance:
         """Forget the remembered refusals (their syslog rows stay)."""
         self.platform.refusals.clear()
 
+    @property
+    def warnings(self) -> list[QueryWarning]:
+        """Query parts dropped because they could not apply (unknown field, operator...), oldest first.
+
+        The platform drops them silently (docs/platform.md §2), so a query with a typo can match
+        every row; each is also logged (logger ``mock_instance.query``). Cleared by :meth:`restore`.
+        """
+        return self.platform.query_warnings.recent()
+
+    def clear_warnings(self) -> None:
+        """Forget the remembered query warnings."""
+        self.platform.query_warnings.clear()
+
     def generate_jwt(self, provider_sys_id: str, header: str | dict[str, Any] | None = None,
                      payload: str | dict[str, Any] | None = None) -> str:
         """``sn_auth.GlideJWTAPI().generateJWT(provider, header, payload)`` (docs/platform.md §6)."""
         return generate_jwt(self.platform, provider_sys_id, header, payload)
+
+    # -- the request log (mock-only) ----------------------------------------
+
+    @property
+    def requests(self) -> list[RequestRecord]:
+        """Recent requests served (the last 500), oldest first: method, path, status, reason code, caller,
+        time taken, and headers and bodies with every secret masked. ``str(record)`` is an access-log line."""
+        return self.platform.requests.recent()
+
+    def clear_requests(self) -> None:
+        """Forget the logged requests."""
+        self.platform.requests.clear()
 
     # -- faults (mock-only) ------------------------------------------------
 

@@ -38,6 +38,9 @@ SOURCES: dict[str, tuple[str, str | None, str]] = {
                         f"live: seconds to wait for a connection (default {DEFAULT_CONNECT_TIMEOUT:g})"),
     "read_timeout": ("SNJWT_READ_TIMEOUT", "snjwt_read_timeout",
                      f"live: seconds to wait for an answer (default {DEFAULT_READ_TIMEOUT:g})"),
+    "schema": ("SNJWT_SCHEMA", "snjwt_schema",
+               "the mock: a schema file (snjwt-mock schema pull) loaded on top of the out-of-box tables"),
+    "demo_data": ("SNJWT_DEMO_DATA", "snjwt_demo_data", "the mock: add its demo records (users, groups, tasks)"),
 }
 #: Live requests never wait forever (a hung instance fails the run instead of hanging it).
 TIMEOUT_SOURCES = ("connect_timeout", "read_timeout")
@@ -79,6 +82,8 @@ class SnjwtConfig:
     def timeout(self) -> tuple[float, float]:
         """``(connect, read)`` seconds, as requests takes them."""
         return self.connect_timeout, self.read_timeout
+    schema: str | None = None
+    demo_data: bool = False
 
     @property
     def mode(self) -> str:
@@ -93,9 +98,12 @@ class SnjwtConfig:
 
     def header(self) -> str:
         """The run's header line."""
-        line = f"snjwt: {self.mode} at {self.instance}"
-        if not self.live and self.mock_profile:
-            line += f" (settings profile {self.mock_profile})"
+        extras: list[str] = []
+        if not self.live:  # what the mock was given beyond its defaults
+            extras += [f"settings profile {self.mock_profile}"] if self.mock_profile else []
+            extras += [f"schema {self.schema}"] if self.schema else []
+            extras += ["demo data"] if self.demo_data else []
+        line = f"snjwt: {self.mode} at {self.instance}" + (f" ({', '.join(extras)})" if extras else "")
         if self.live and self.mock_settings:
             line += f" (mock settings ignored live: {', '.join(name for name, _ in self.mock_settings)})"
         return line
@@ -133,12 +141,15 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str], ini: Mapping
                 value = ini.get(ini_key) or None
         values[name] = value
     problems: list[str] = []
-    live = values["live"]
-    try:
-        live = live if isinstance(live, bool) else _truthy(str(live or ""))
-    except ConfigError as e:
-        problems.append(f"snjwt_live / SNJWT_LIVE: {e}")
-        live = False
+    flags = {}
+    for name in ("live", "demo_data"):
+        flag = values[name]
+        try:
+            flags[name] = flag if isinstance(flag, bool) else _truthy(str(flag or ""))
+        except ConfigError as e:
+            problems.append(f"{SOURCES[name][1]} / {SOURCES[name][0]}: {e}")
+            flags[name] = False
+    live = flags["live"]
     if options.get("mock"):
         live = False  # --snjwt-mock beats snjwt_live in an ini file and SNJWT_LIVE
     timeouts = {}
@@ -174,11 +185,15 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str], ini: Mapping
         mock_profile=f"{profile_path}: {profile.describe()}" if profile else None,
         stray_live_variables=stray,
         **timeouts,
+        schema=values["schema"],
+        demo_data=flags["demo_data"],
     )
     if not instance.startswith(("http://", "https://")) and instance:
         problems.append(f"--snjwt-instance / SNJWT_INSTANCE must be an http(s) URL, not {instance!r}")
     if live:
         problems += _live_problems(config, bool(instance))
+    elif config.schema and not Path(config.schema).is_file():
+        problems.append(f"snjwt_schema / SNJWT_SCHEMA {config.schema!r} is not a readable file")
     if problems:
         raise ConfigError("pytest-snjwt cannot start: " + "; ".join(problems))
     return config
@@ -257,4 +272,6 @@ def from_pytest(config: Any) -> SnjwtConfig:
     if profile:
         base = Path(config.inipath).parent if config.inipath else Path(config.rootpath)
         ini["snjwt_mock_profile"] = str(base / profile)
+    if ini.get("snjwt_schema") and config.inipath is not None:
+        ini["snjwt_schema"] = str(config.inipath.parent / ini["snjwt_schema"])  # relative to the ini file
     return resolve(options, os.environ, ini)

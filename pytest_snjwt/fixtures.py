@@ -83,11 +83,13 @@ def snjwt_instance(_snjwt_target: Target) -> Iterator[InstanceInfo]:
 
 @pytest.fixture
 def snjwt_mock(snjwt_instance: InstanceInfo) -> MockInstance:
-    """The :class:`mock_instance.MockInstance`, for mock-only controls: clock, settings, refusal reasons.
+    """The :class:`mock_instance.MockInstance`, for mock-only controls: clock, settings, refusal reasons,
+    query warnings.
 
     Skipped under ``--snjwt-live``. Example: ``snjwt_mock.clock.advance(3600)``,
     ``snjwt_mock.configure(accept_pysnc_header=True)``, ``snjwt_mock.refusals``,
-    ``snjwt_mock.inject_fault("rate_limited", retry_after=0)``.
+    ``snjwt_mock.inject_fault("rate_limited", retry_after=0)``, ``snjwt_mock.warnings`` (query parts dropped
+    because the platform would ignore them).
     """
     if snjwt_instance.mock is None:
         pytest.skip("needs the mock instance (mock-only controls); skipped under --snjwt-live")

@@ -46,6 +46,9 @@ from .stash import (
     VARIANTS_KEY,
 )
 
+#: How many of a failing test's requests its report lists (the last ones).
+REPORTED_REQUESTS = 50
+
 MARKER_HELP = (
     "snjwt(**variant): customise the JWT chain for this test: user_field, algorithm (RS/ES/HS 256/384/512), "
     "jti_verification, clock_skew, public_client, access_token_lifespan, and the user's active, locked_out, roles"
@@ -73,8 +76,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "--write-profile), so the mock behaves like that instance; ignored live")
     for name, (env, ini, text) in _config.SOURCES.items():
         if ini is not None:
-            parser.addini(ini, f"{text} (environment: {env})", type="bool" if name == "live" else "string",
-                          default=False if name == "live" else "")
+            flag = name in ("live", "demo_data")
+            parser.addini(ini, f"{text} (environment: {env})", type="bool" if flag else "string",
+                          default=False if flag else "")
     parser.addini("snjwt_mock_settings", "mock settings for every mock instance, NAME=VALUE one per line "
                   "(ignored live)", type="linelist", default=[])
     parser.addini("snjwt_mock_profile", "a settings profile for every mock instance (snjwt-mock probe "
@@ -199,6 +203,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             refusals = target.mock.refusals
             if refusals:
                 report.sections.append(("snjwt refusals", "\n".join(str(r) for r in refusals)))
+            warnings = target.mock.warnings
+            if warnings:  # query parts the platform (and the mock) dropped: often why a list had every row
+                report.sections.append(("snjwt query warnings", "\n".join(str(w) for w in warnings)))
+            served = target.mock.requests
+            if served:  # the test's requests (its own and its fixtures'), secrets masked
+                shown = [str(r) for r in served[-REPORTED_REQUESTS:]]
+                if len(served) > REPORTED_REQUESTS:
+                    shown.insert(0, f"({len(served) - REPORTED_REQUESTS} earlier requests not shown)")
+                report.sections.append(("snjwt requests", "\n".join(shown)))
     return report
 
 

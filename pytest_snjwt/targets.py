@@ -113,7 +113,7 @@ class MockTarget:
 
     def __init__(self, config: SnjwtConfig, keystore: Keystore, worker: str | None = None) -> None:
         self.url = config.instance
-        self._mock = MockInstance(**dict(config.mock_settings))
+        self._mock = MockInstance(schema=config.schema, demo_data=config.demo_data, **dict(config.mock_settings))
         self._interception: Interception = self._mock.intercept(self.url)
         self._servers: dict[bool, InstanceServer] = {}
         self._chains: dict[Variant, Chain] = {}

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from mock_instance import ACCESS_TOKEN_REASONS, REASONS, Settings
+from mock_instance import ACCESS_TOKEN_REASONS, REASONS, MockInstance, Settings
 from mock_instance.client import Ledger, Provisioner, TableClient, Variant, make_keystore
+from mock_instance.platform.settings import setting_text
 from tests.helpers import serving, start_serve, url_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -138,6 +139,16 @@ def test_mock_settings_block(pytester: pytest.Pytester) -> None:
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+def test_schema_pull_block(tmp_path: Path) -> None:
+    with serving("--schema", str(ROOT / "tests" / "mock_instance" / "data" / "custom_schema.json")) as (url, _):
+        result = run_block(block_for("test_schema_pull_block"), tmp_path,
+                           {PLACEHOLDER_URL: url, "'the admin password'": "admin"})
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "snjwt-mock: pulled 2 table(s) (u_asset, incident)" in result.stdout
+    loaded = MockInstance(schema=tmp_path / "snjwt-schema.json")
+    assert loaded.store.has_table("u_asset") and "u_area" in loaded.store.fields("incident")
+
+
 def test_ini_block(pytester: pytest.Pytester) -> None:
     ini = [code for kind, target, lang, code in blocks("ini") if target.endswith("::test_ini_block")]
     assert len(ini) == 1
@@ -216,6 +227,18 @@ def test_profile_ini_block(pytester: pytest.Pytester) -> None:
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+def test_control_api_block() -> None:
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed (an outside tool)")
+    with serving() as (url, _):
+        result = run_block(block_for("test_control_api_block"), ROOT, {"http://127.0.0.1:8765": url})
+        assert result.returncode == 0, result.stderr
+        advanced, listed, reset = (json.loads(line) for line in result.stdout.replace("}{", "}\n{").splitlines())
+        assert advanced["result"]["frozen"] is False
+        assert [r["path"] for r in listed["result"]] == ["/snjwt-mock/clock"]  # a request is logged once answered
+        assert reset["result"]["reset"] is True
+
+
 def test_benchmark_scripts_run() -> None:
     scripts = [line.split()[1] for line in block_for("test_benchmark_scripts_run").strip().splitlines()]
     assert scripts and all((ROOT / s).is_file() for s in scripts)
@@ -266,10 +289,22 @@ def test_troubleshooting_table_has_every_reason_code() -> None:
         assert f"`{code}`" in section, code
 
 
+def test_troubleshooting_fixes_are_the_ones_the_console_shows() -> None:
+    """The fix column is mock_instance/platform/reason_fixes.py's FIXES, word for word (one source)."""
+    from mock_instance.platform.reason_fixes import FIXES
+
+    section = README.split("## Troubleshooting", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| (`[^|]+) \| [^|]+ \| ([^|]+) \|$", section, re.M)
+    in_readme = {code: fix.strip() for codes, fix in rows for code in re.findall(r"`(\w+)`", codes)}
+    assert set(in_readme) == set(REASONS)
+    assert {code: FIXES[code] for code in REASONS} == in_readme
+    assert set(ACCESS_TOKEN_REASONS) <= set(FIXES)
+
+
 def test_settings_table_matches_the_settings() -> None:
     section = README.split("### Settings", 1)[1].split("\n## ", 1)[0]
     rows = dict(re.findall(r"^\| `(\w+)` \| `([^`]+)` \|", section, re.M))
-    expected = {f.name: str(getattr(Settings(), f.name)).lower() for f in dataclasses.fields(Settings)}
+    expected = {f.name: setting_text(getattr(Settings(), f.name)) for f in dataclasses.fields(Settings)}
     assert rows == expected
 
 

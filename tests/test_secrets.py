@@ -17,7 +17,7 @@ import requests
 from mock_instance import JWT_BEARER_GRANT_TYPE, MockInstance
 from mock_instance.cli.demo import run_demo
 from mock_instance.client import Provisioner, TableClient, Variant, make_keystore
-from mock_instance.platform import definitions as schema
+from mock_instance.platform import schema
 from tests.helpers import start_serve, url_of
 
 FULL_TOKEN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{86}(?![A-Za-z0-9_-])")
@@ -34,7 +34,7 @@ def assert_clean(text: str, *secrets: str) -> None:
 
 def test_the_demo(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
                   capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setitem(schema.GENERATED_WHEN_BLANK, ("oauth_entity", "client_secret"), lambda _s: SENTINEL_SECRET)
+    monkeypatch.setitem(schema.GENERATORS, "random_secret", lambda _s: SENTINEL_SECRET)
     caplog.set_level(logging.DEBUG)
     lines: list[str] = []
     for as_json in (False, True):
@@ -113,4 +113,5 @@ def test_a_plugin_run_with_failing_tests(pytester: pytest.Pytester, tmp_path: Pa
     result.assert_outcomes(failed=1, errors=1)
     text = result.stdout.str() + result.stderr.str()
     assert "snjwt refusals" in text and "user_locked_out" in text
+    assert "snjwt requests" in text and "GET /api/now/table/incident -> 200" in text
     assert_clean(text, *json.loads(out.read_text()))

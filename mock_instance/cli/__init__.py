@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 from collections.abc import Sequence
 from typing import Any
 
-from ..instance import ADMIN_USER_NAME, MockInstance
 from ..platform.settings import Settings, parse_setting
 from . import cleanup, probe
+from . import schema as schema_commands
 
 DEFAULT_PORT = 8765
+#: The distribution ``snjwt-mock`` comes with (its version is ``--version``).
+DISTRIBUTION = "pytest-snjwt"
 
 
 def say(*parts: Any) -> None:
@@ -20,7 +20,30 @@ def say(*parts: Any) -> None:
     print(*parts, flush=True)
 
 
-def _settings(pairs: Sequence[str]) -> dict[str, Any]:
+def version() -> str:
+    """The installed version of pytest-snjwt (``unknown`` when run from a tree that was never installed)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed(DISTRIBUTION)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def port_number(text: str) -> int:
+    """``--port``: 1-65535, or 0 for a free port."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535, or 0 for a free one)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535, or 0 for a free one)")
+    return port
+
+
+def settings_from(pairs: Sequence[str]) -> dict[str, Any]:
+    """``--set NAME=VALUE`` options as keyword arguments for ``MockInstance``; a bad one ends the program."""
     changes: dict[str, Any] = {}
     for pair in pairs:
         try:
@@ -33,11 +56,12 @@ def _settings(pairs: Sequence[str]) -> dict[str, Any]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="snjwt-mock", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"snjwt-mock {version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the fake instance over HTTP(S) until Ctrl-C or SIGTERM")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
-                       help=f"port to bind, 0 for a free one (default {DEFAULT_PORT})")
+    serve.add_argument("--port", type=port_number, default=DEFAULT_PORT,
+                       help=f"port to bind, 1-65535, or 0 for a free one (default {DEFAULT_PORT})")
     serve.add_argument("--tls", action="store_true", help="serve https with a certificate generated at start")
     serve.add_argument("--admin-password", default="admin", help="the admin user's password (default admin)")
     serve.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
@@ -48,6 +72,15 @@ def build_parser() -> argparse.ArgumentParser:
                             "so the mock behaves like that instance (--set wins over it)")
     serve.add_argument("--demo", action="store_true",
                        help="provision a ready JWT chain at start and print what a client needs")
+    serve.add_argument("--quiet", action="store_true", help="print no access-log line per request")
+    serve.add_argument("--no-console", dest="console", action="store_false",
+                       help="serve no web console at / (it is on by default; the mock's own APIs are unchanged)")
+    serve.add_argument("--schema", dest="schemas", action="append", default=[], metavar="FILE",
+                       help="load a schema file (snjwt-mock schema pull writes one) on top of the out-of-box "
+                            "tables (repeatable)")
+    serve.add_argument("--demo-data", action="store_true",
+                       help="add the mock's demo records (users snjwt.demo.*, groups, departments, tasks)")
+    schema_commands.add_parser(commands)
     demo = commands.add_parser("demo", help="walk through the setup article's steps on an embedded instance")
     demo.add_argument("--json", action="store_true", help="print one JSON document instead of text")
     sign = commands.add_parser("jwt", help="sign a fresh JWT assertion (aud = iss = client id, new jti) and print it")
@@ -66,11 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
+        from .serve import serve
+
         return serve(args)
     if args.command == "jwt":
         return sign_jwt(args)
     if args.command == "cleanup":
         return cleanup.run(args)
+    if args.command == "schema":
+        return schema_commands.run(args, say)
     if args.command == "probe":
         return probe.run(args)
     from .demo import run_demo
@@ -92,46 +129,4 @@ def sign_jwt(args: argparse.Namespace) -> int:
         raise SystemExit(f"snjwt-mock jwt: cannot read {args.key}: {e}") from None
     algorithm = args.alg or default_algorithm(key)
     say(sign(build_claims(args.client_id, args.sub, lifetime=args.lifetime), key, algorithm, kid=args.kid))
-    return 0
-
-
-def serve(args: argparse.Namespace) -> int:
-    try:
-        instance = MockInstance(admin_password=args.admin_password, profile=args.profile, **_settings(args.settings))
-    except (TypeError, ValueError) as e:  # ProfileError is a ValueError
-        raise SystemExit(f"snjwt-mock: {e}") from None
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: Any) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    try:
-        server = instance.serve(args.host, args.port, tls=args.tls)
-    except OSError as e:
-        raise SystemExit(f"snjwt-mock: cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
-    demo = None
-    try:
-        say(f"snjwt-mock: instance URL {server.url}")
-        password_note = "default password" if args.admin_password == "admin" else "password from --admin-password"
-        say(f"snjwt-mock: admin user {ADMIN_USER_NAME} ({password_note})")
-        if instance.profile is not None:
-            say(f"snjwt-mock: settings from the profile {args.profile} ({instance.profile.describe()})")
-        if server.ca_file:
-            say(f"snjwt-mock: TLS certificate {server.ca_file} (pass it to clients as the CA)")
-        if args.demo:
-            from .demo import ServeDemo
-
-            demo = ServeDemo(instance, server.url, args.admin_password, ca_file=server.ca_file)
-            for line in demo.lines():
-                say(line)
-        say("snjwt-mock: ready; Ctrl-C or SIGTERM stops it")
-        while not stop.wait(0.5):
-            pass
-    finally:
-        server.stop()
-        if demo is not None:
-            demo.close()
-        say("snjwt-mock: stopped")
     return 0

@@ -43,21 +43,29 @@ KEY_FIELDS = {
     "sys_attachment": ("file_name", "table_name", "size_bytes"),
     "jwt_claim_validation": ("name", "value", "is_standard"),
 }
-#: The article's steps: title and what a reader should notice.
+#: The article's steps: title, where it is done on the instance (its menus), and what a reader should notice.
 STEPS = {
-    1: ("Create a keystore and certificate, upload them to the instance",
+    1: ("Create a keystore and certificate, upload them to the instance", "System Definition > Certificates",
         ["keytool -genkey -alias snclient -keyalg RSA -validity 365 -keystore snclient.keystore "
          "(made here in Python; the keystore is PKCS12, as keytool writes since Java 9)",
-         "the certificate PEM is a Trust Store Cert; the keystore is an attachment"]),
-    2: ("Configure a JWT signing key", ["the kid comes later, from the map"]),
-    3: ("Create a JWT provider with the signing key",
+         "the certificate PEM is a Trust Store Cert; the keystore is an attachment",
+         "the keystore record's type reads pkcs12_key_store (PKCS12 Key Store), not key_store (Java Key Store): "
+         "keytool writes PKCS12 unless given -storetype JKS, and the instance reads the format from the file's "
+         "bytes whatever the type says; its subject and expires stay empty, because they are read from a PEM "
+         "and a keystore's certificate is inside the attached file"]),
+    2: ("Configure a JWT signing key", "System OAuth > JWT Keys", ["the kid comes later, from the map"]),
+    3: ("Create a JWT provider with the signing key", "System OAuth > JWT Providers",
         ["the standard claims aud, iss, sub were created with empty values"]),
     4: ("Create the OAuth JWT API endpoint app registry and its verifier map",
+        "System OAuth > Application Registry > New > Create an OAuth JWT API endpoint for external clients; "
+        "its JWT Verifier Maps related list; the user in User Administration > Users",
         ["the client secret was set by the client when creating the app (a password field: the Table API "
          "never returns it)",
          "the verifier map's kid was filled in by the instance; the JWT key now carries it",
          "the User field is email, so sub is the user's email"]),
 }
+#: What the token request carries (docs/platform.md §4), as a learner types it into curl or Postman.
+FORM_NOTE = "POST {url}/oauth_token.do, Content-Type: application/x-www-form-urlencoded, a form body with:"
 
 
 def _shown(table: str, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,7 +78,8 @@ def set_up(base_url: str, admin_password: str) -> tuple[Chain, list[dict[str, An
 
     Returns the chain and the steps, each with the records it made or changed.
     """
-    steps = [{"step": n, "title": title, "notes": notes, "records": []} for n, (title, notes) in STEPS.items()]
+    steps = [{"step": n, "title": title, "menu": menu, "notes": notes, "records": []}
+             for n, (title, menu, notes) in STEPS.items()]
     session = requests.Session()
     session.auth = (ADMIN_USER_NAME, admin_password)
     session.trust_env = False
@@ -92,6 +101,12 @@ def _token_form(chain: Chain, assertion: str) -> dict[str, str]:
     return token_form(chain.client_id, assertion, chain.client_secret)
 
 
+def _shown_form(chain: Chain, assertion: str) -> dict[str, str]:
+    """The token request's form fields as a learner copies them: the secret named, never shown."""
+    return {"grant_type": JWT_BEARER_GRANT_TYPE, "client_id": chain.client_id,
+            "client_secret": "<the client secret set on the app>", "assertion": f"<the JWT above: {assertion[:12]}…>"}
+
+
 def _client_jwt(chain: Chain) -> str:
     return sign(build_claims(chain.client_id, chain.user), chain.key, chain.algorithm, kid=chain.kid)
 
@@ -111,6 +126,7 @@ def walk_through() -> dict[str, Any]:
             body = response.json()
             token = body.get("access_token", "")
             exchanges.append({"assertion": label, "status": response.status_code,
+                              "request": _shown_form(chain, assertion),
                               "response": {**body, "access_token": mask_token(token, 10)}})
         token = http.post(f"{DEMO_URL}/oauth_token.do",
                           data=_token_form(chain, _client_jwt(chain))).json()["access_token"]
@@ -139,6 +155,7 @@ def render_text(doc: dict[str, Any]) -> str:
     lines = [f"Demo instance: {doc['instance']} (in-process mock; nothing leaves this machine)", ""]
     for step in doc["steps"]:
         lines.append(f"Step {step['step']}: {step['title']}")
+        lines.append(f"  (on the instance: {step['menu']})")
         for note in step["notes"]:
             lines.append(f"  - {note}")
         for record in step["records"]:
@@ -149,6 +166,10 @@ def render_text(doc: dict[str, Any]) -> str:
         lines.append(f"JWT made by the {label}:")
         lines.append(f"  header: {json.dumps(decoded['header'])}")
         lines.append(f"  claims: {json.dumps(decoded['claims'])}")
+    lines.append("")
+    lines.append(FORM_NOTE.format(url=doc["instance"]))
+    for name, value in doc["exchanges"][0]["request"].items():
+        lines.append(f"  {name}={value}")
     lines.append("")
     for exchange in doc["exchanges"]:
         lines.append(f"POST /oauth_token.do with {exchange['assertion']} -> {exchange['status']}")

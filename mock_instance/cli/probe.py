@@ -21,11 +21,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ..crypto.secret import Secret
-from ..platform.profile import ProfileError, read_profile, settings_document
-from ..platform.settings import Settings
-from ..probe import ProbeError, ordered, run_probes, write_profile
-
 NAME = "snjwt-mock probe"
 
 
@@ -53,6 +48,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace, *, out: Callable[[str], None] = print,
         err: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True)) -> int:
     """The command; returns its exit status (0 all match, 1 something differs or is undecided, 2 cannot run)."""
+    # Imported here: every snjwt-mock command builds this parser, and only this one needs the probes.
+    from ..crypto.secret import Secret
+    from ..platform.profile import ProfileError, read_profile, settings_document
+    from ..platform.settings import Settings
+    from ..probe import ProbeError, ordered, run_probes, write_profile
+
     if args.list:
         for spec in ordered():
             marks = " (opt-in)" if spec.instance_wide else " (needs a session)" if spec.needs_session else ""

@@ -29,6 +29,7 @@ from .keys import Keystore, load_or_make_keystore, make_keystore
 from .ledger import Ledger, LedgerEntry, default_folder
 from .preflight import PreflightError, check_chain, preflight, reference
 from .provision import CreationLog, Provisioner, remove_records
+from .schema_pull import pull_schema
 from .table_client import ProvisioningError, TableClient
 
 __all__ = [
@@ -37,6 +38,6 @@ __all__ = [
     "Provisioner", "RedirectRefused", "Secret", "TableClient", "UnsafeRequestError", "Variant", "admin_session",
     "basic_header", "build_claims", "check_chain", "check_url", "default_algorithm", "default_folder",
     "enable_client_credentials", "is_loopback", "key_family", "load_or_make_keystore", "make_keystore", "mask_token",
-    "post_token_form", "preflight", "provision_grant_app", "reference", "remove_records", "sign", "token_form",
-    "token_session",
+    "post_token_form", "preflight", "provision_grant_app", "pull_schema", "reference", "remove_records", "sign",
+    "token_form", "token_session",
 ]

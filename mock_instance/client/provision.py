@@ -101,26 +101,28 @@ class Provisioner:
                 self.adopt(table, row["sys_id"])
 
     def provision(self, variant: Variant, *, name: str | None = None,
-                  user: Mapping[str, Any] | None = None) -> Chain:
+                  user: Mapping[str, Any] | None = None, client_secret: str | None = None) -> Chain:
         """Create one chain for ``variant``; on failure, what was made is removed and the error raised.
 
         ``name`` prefixes every record's name (default: the run prefix and a counter);
-        ``user`` gives the user's fields (default: made up from the name).
+        ``user`` gives the user's fields (default: made up from the name);
+        ``client_secret`` is the app's (default: a random one).
         """
         self._count += 1
         mark = len(self._created)
         try:
-            return self._provision(variant, name or f"{self.prefix}{self._count}", user)
+            return self._provision(variant, name or f"{self.prefix}{self._count}", user, client_secret)
         except BaseException:
             self._remove(self._created[mark:])
             del self._created[mark:]
             raise
 
-    def _provision(self, variant: Variant, name: str, user_values: Mapping[str, Any] | None) -> Chain:
+    def _provision(self, variant: Variant, name: str, user_values: Mapping[str, Any] | None,
+                   chosen_secret: str | None) -> Chain:
         family = key_family(variant.algorithm)
         keystore = None if family == "HS" else self._keystore_for(variant.algorithm)
         # Set here, not generated: password fields cannot be read back through the Table API.
-        client_secret = secrets.token_urlsafe(24)
+        client_secret = chosen_secret or secrets.token_urlsafe(24)
         # For the password grant (docs/platform.md §10.1); the suffix meets common password policies.
         user_password = secrets.token_urlsafe(18) + "-Aa1"
         shared_key = secrets.token_urlsafe(48) if family == "HS" else None

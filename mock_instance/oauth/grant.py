@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import math
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from ..platform.definitions import ADMIN_ROLE
@@ -41,32 +42,64 @@ def new_access_token() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(TOKEN_BYTES)).rstrip(b"=").decode()
 
 
+#: What a step reports as it passes: its number and what it found (the dry run describes it from these).
+StepHook = Callable[..., None]
+
+
+def _quiet(step: int, **found: Any) -> None:
+    pass
+
+
 def exchange(platform: Platform, request: TokenRequest) -> dict[str, Any]:
     """Exchange a JWT assertion for an access token, or raise :class:`Refusal` (the caller logs it)."""
+    return run_steps(platform, request, finish=issue)
+
+
+def run_steps(platform: Platform, request: TokenRequest, *, finish: Callable[[Platform, CheckedClaims, Record], Any],
+              on_step: StepHook = _quiet, check_secret: bool = True) -> Any:
+    """docs/platform.md §4's steps 1-12 in order, then ``finish`` (step 13) under the same lock as 7-12.
+
+    The one sequence of the checks: :func:`exchange` finishes by issuing a token; the dry run
+    (:mod:`.dry_run`) finishes with nothing and hears each step pass through ``on_step``.
+    A refusal is raised as :class:`Refusal`; nothing here writes state (``finish`` does).
+    """
     settings = platform.settings
     store = platform.store
     check_grant(request)  # step 1
     assertion = read_assertion(request, settings)
     client_id, client_secret = read_client(request, settings)
+    on_step(1)
     with store.lock:
         app = find_app(platform, client_id, assertion)  # step 2
-        check_client_secret(app, client_secret)  # step 3
+        on_step(2, app=app)
+        if check_secret:
+            check_client_secret(app, client_secret)  # step 3
+        on_step(3, app=app, checked=check_secret)
         header = parse_header(assertion)
         alg = check_algorithm(header)  # step 4
+        on_step(4, alg=alg)
         verifier_map = find_verifier_map(platform, app, header)  # step 5
+        on_step(5, verifier_map=verifier_map)
         key = verification_key(platform, verifier_map, alg)
     # Step 6, outside the lock: the signature is the only costly check.
     claims = verify_signature(assertion, key, alg, verifier_map)
+    on_step(6, alg=alg, verifier_map=verifier_map)
     with store.lock:
         settings = platform.settings
         validations = store.find("oauth_jwt_claim_validation", "oauth_jwt", app["sys_id"])
         check_audience(settings, app, claims, [f"{base}{TOKEN_PATH}" for base in platform.base_urls])  # step 7
+        on_step(7, claims=claims)
         check_issuer(app, claims, validations)  # step 8
+        on_step(8, claims=claims)
         check_times(settings, app, claims, platform.clock.time())  # step 9
+        on_step(9, app=app, claims=claims, now=platform.clock.time())
         check_custom_claims(claims, validations)  # step 10
+        on_step(10, validations=[v for v in validations if v["name"] not in ("", "iss")])
         jti = check_jti(settings, app, claims, platform.jtis, platform.forgotten_jtis)  # step 11
+        on_step(11, app=app, jti=jti)
         user = find_user(platform, app, claims)  # step 12
-        return issue(platform, CheckedClaims(app, claims, jti), user)  # step 13
+        on_step(12, app=app, user=user, claims=claims)
+        return finish(platform, CheckedClaims(app, claims, jti), user)  # step 13
 
 
 def find_app(platform: Platform, client_id: str | None, assertion: str) -> Record:

@@ -20,10 +20,11 @@ from __future__ import annotations
 import re
 import secrets
 import threading
-from collections import deque
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
+
+from .recent import Recent
 
 FAULT_KINDS = ("rate_limited", "unavailable", "token_refused", "delay", "drop")
 #: The token endpoint: the only path a ``token_refused`` fault answers.
@@ -141,7 +142,7 @@ class FaultBoard:
 
     def __init__(self) -> None:
         self._armed: list[Fault] = []
-        self._served: deque[FaultRecord] = deque(maxlen=RECENT_FAULTS)
+        self._served: Recent[FaultRecord] = Recent(RECENT_FAULTS)
         self._lock = threading.Lock()
 
     def arm(self, fault: Fault) -> Fault:
@@ -168,13 +169,12 @@ class FaultBoard:
                 fault.remaining -= 1
                 if fault.remaining == 0:
                     self._armed.remove(fault)
-            self._served.append(FaultRecord(fault.kind, method, path, at, fault.id))
+            self._served.add(FaultRecord(fault.kind, method, path, at, fault.id))
             return fault
 
     def served(self) -> list[FaultRecord]:
         """Recent faults served, oldest first."""
-        with self._lock:
-            return list(self._served)
+        return self._served.items()
 
     def clear(self) -> int:
         """Disarm every fault (those served stay on record); returns how many were armed."""

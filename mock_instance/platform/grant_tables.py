@@ -22,14 +22,6 @@ SCOPE_CHECK_ENABLED = "com.glide.rest.api.auth.scope.check.enable"
 USERACCOUNT = "useraccount"
 
 GRANT_TABLES: tuple[Table, ...] = (
-    # docs/platform.md §1, §12.1: the platform switches; every value is a string.
-    Table(
-        "sys_properties",
-        (Field("name"), Field("value"), Field("description"), Field("type", default="string"),
-         Field("read_roles"), Field("write_roles")),
-        secure=True,
-        indexed=("name",),
-    ),
     # docs/platform.md §11.1: "Authentication Scope".
     Table("sys_auth_scope", (Field("name"), Field("description")), secure=True),
     # docs/platform.md §11.1: which auth scopes an app's tokens carry (a new app has none).

@@ -146,6 +146,13 @@ def read_profile(path: str | os.PathLike[str]) -> Profile:
     return parse_profile(document, source)
 
 
+def with_profile(profile: str | os.PathLike[str] | Profile | None,
+                 changes: Mapping[str, Any]) -> tuple[Profile | None, dict[str, Any]]:
+    """The profile (read when given its path) and the setting changes: ``changes`` over the profile's settings."""
+    loaded = read_profile(profile) if isinstance(profile, str | os.PathLike) else profile
+    return loaded, {**(loaded.settings if loaded is not None else {}), **changes}
+
+
 def _from_json(name: str, default: Any, value: Any) -> Any:
     if isinstance(default, bool | int | str):
         kind = type(default)

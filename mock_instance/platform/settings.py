@@ -1,5 +1,8 @@
 """The mock's behaviour switches: every platform behaviour docs/platform.md §9 lists.
 
+Values are booleans, whole numbers and, where §9 says so, text (a time zone name) and recorded
+replies (:class:`Reply`, also importable as ``RecordedReply``).
+
 Each default is the one docs/platform.md names. Settings are per :class:`MockInstance`
 (``MockInstance(settings=Settings(...))`` or ``instance.configure(...)``) and
 available as ``snjwt-mock serve`` options (``--set name=value``).
@@ -42,10 +45,27 @@ class Reply:
             raise TypeError(f"a reply's body is bytes or a string, not {type(body).__name__}")
         return cls(status, content_type, body.encode() if isinstance(body, str) else body)
 
+    @classmethod
+    def parse(cls, text: str) -> Reply:
+        """Read the text form ``<status>,<content type>,<body>``; ValueError when it is not one."""
+        status, sep, rest = text.partition(",")
+        content_type, sep2, body = rest.partition(",")
+        if not (sep and sep2 and status.strip().isdigit() and 100 <= int(status) <= 599 and content_type.strip()):
+            raise ValueError(f"a recorded reply is <status>,<content type>,<body>, not {text[:80]!r}")
+        return cls(int(status), content_type.strip(), body.encode("utf-8"))
+
+    def text(self) -> str:
+        """The text form :meth:`parse` reads (``--set``, the README)."""
+        return f"{self.status},{self.content_type or ''},{self.body.decode('utf-8', 'replace')}"
+
     def __str__(self) -> str:
         if not self.body:
             return f"{self.status} empty"
         return f"{self.status} {self.content_type or ''} {len(self.body)} bytes"
+
+
+#: The name the schema side and older code use for a recorded reply.
+RecordedReply = Reply
 
 
 class Replies(Mapping[str, Reply]):
@@ -77,6 +97,8 @@ class Replies(Mapping[str, Reply]):
 
 #: docs/platform.md §10.5 [CHOSEN]: 200 with an empty body, whether the token was known or not.
 DEFAULT_REVOKE_RESPONSES = {"known": Reply(200), "unknown": Reply(200)}
+#: docs/platform.md §12.8 [CHOSEN]: the front end's refusal of an over-long request line.
+REQUEST_LINE_REFUSAL = Reply(414, "text/html", b"<html><body><h1>414 Request-URI Too Long</h1></body></html>")
 #: The keys each mapping setting takes.
 _REPLY_KEYS = {"revoke_responses": frozenset(DEFAULT_REVOKE_RESPONSES), "refusal_bodies": frozenset(REASONS)}
 
@@ -155,6 +177,17 @@ class Settings:
     #: §4 step 11 / §5: how often (instance-clock seconds) expired credentials and
     #: remembered jtis are cleaned, as the platform's cleanup job does.
     cleanup_interval: int = 3600
+    #: §12.2: the instance's own time zone (IANA name), for display values when neither the
+    #: caller's ``time_zone`` nor the ``glide.sys.default.tz`` property is set.
+    system_time_zone: str = "America/Los_Angeles"
+    #: §12.6: a client-supplied sys_id must be 32 lowercase hex characters (else any 32 letters or digits).
+    strict_custom_sys_id: bool = False
+    #: §12.7: an attachment upload's ``Location`` keeps the request's ``/v1/`` segment.
+    attachment_location_keeps_version: bool = True
+    #: §12.8: the longest request line (method, target, version) served, bytes.
+    request_line_limit: int = 16384
+    #: §12.8: the reply to a longer request line, before authentication.
+    request_line_refusal: Reply = REQUEST_LINE_REFUSAL
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with ``changes``; unknown names and wrong types are refused."""
@@ -167,7 +200,7 @@ class Settings:
 
 
 def _checked(changes: dict[str, Any]) -> dict[str, Any]:
-    types = {f.name: f.type for f in dataclasses.fields(Settings)}
+    types = _types()
     out: dict[str, Any] = {}
     for name, value in changes.items():
         if name not in types:
@@ -175,13 +208,38 @@ def _checked(changes: dict[str, Any]) -> dict[str, Any]:
         if name in _REPLY_KEYS:
             out[name] = _replies(name, value)
             continue
-        expected = bool if types[name] in (bool, "bool") else int
-        if expected is int and (isinstance(value, bool) or not isinstance(value, int)):
+        expected = types[name]
+        if expected == "int" and (isinstance(value, bool) or not isinstance(value, int)):
             raise TypeError(f"setting {name!r} takes a whole number, not {value!r}")
-        if expected is bool and not isinstance(value, bool):
+        if expected == "bool" and not isinstance(value, bool):
             raise TypeError(f"setting {name!r} takes True or False, not {value!r}")
+        if expected == "str":
+            if not isinstance(value, str):
+                raise TypeError(f"setting {name!r} takes a string, not {value!r}")
+            _CHECKS.get(name, lambda _v: None)(value)
+        if expected == "Reply" and not isinstance(value, Reply):
+            raise TypeError(f"setting {name!r} takes a Reply (RecordedReply) of status, content_type and body, "
+                            f"not {value!r}")
         out[name] = value
     return out
+
+
+def _types() -> dict[str, str]:
+    # Annotations are strings here (from __future__ import annotations): "bool", "int", "str", "Reply".
+    return {f.name: f.type if isinstance(f.type, str) else f.type.__name__ for f in dataclasses.fields(Settings)}
+
+
+def _check_zone(value: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only when a zone is set: its import costs start-up
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"setting 'system_time_zone' takes an IANA time zone name, not {value!r}") from None
+
+
+#: Settings whose text has a form to check.
+_CHECKS = {"system_time_zone": _check_zone}
 
 
 def _replies(name: str, value: Any) -> Replies:
@@ -195,14 +253,24 @@ def _replies(name: str, value: Any) -> Replies:
     return Replies(value)
 
 
-def parse_setting(text: str) -> tuple[str, bool | int | Replies]:
-    """Parse ``name=value`` from the command line (``true``/``false``/``on``/``off``/an integer;
-    a JSON object of replies for ``revoke_responses`` and ``refusal_bodies``)."""
+def setting_text(value: Any) -> str:
+    """A setting's value as the command line and the README write it (``true``, ``3600``, a zone, a reply)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Reply):
+        return value.text()
+    return str(value)
+
+
+def parse_setting(text: str) -> tuple[str, bool | int | str | Reply | Replies]:
+    """Parse ``name=value`` from the command line: ``true``/``false``/``on``/``off``, an integer, text,
+    a reply ``<status>,<content type>,<body>``, or a JSON object of replies for ``revoke_responses``
+    and ``refusal_bodies``."""
     name, sep, raw = text.partition("=")
     name = name.strip().replace("-", "_")
     if not sep:
         raise ValueError(f"expected name=value, got {text!r}")
-    types = {f.name: f.type for f in dataclasses.fields(Settings)}
+    types = _types()
     if name not in types:
         raise ValueError(f"unknown setting {name!r}; known: {', '.join(sorted(types))}")
     if name in _REPLY_KEYS:
@@ -210,8 +278,17 @@ def parse_setting(text: str) -> tuple[str, bool | int | Replies]:
             return name, _replies(name, json.loads(raw))
         except (ValueError, TypeError) as e:
             raise ValueError(f"setting {name!r} takes a JSON object of replies: {e}") from None
+    if types[name] == "Reply":
+        try:
+            return name, Reply.parse(raw)
+        except ValueError as e:
+            raise ValueError(f"setting {name!r}: {e}") from None
+    if types[name] == "str":
+        value = raw.strip()
+        _CHECKS.get(name, lambda _v: None)(value)
+        return name, value
     raw = raw.strip().lower()
-    if types[name] in (bool, "bool"):
+    if types[name] == "bool":
         if raw in ("1", "true", "yes", "on"):
             return name, True
         if raw in ("0", "false", "no", "off"):

@@ -1,7 +1,8 @@
 """Users, roles and the mock's ACL (docs/platform.md §2, §5).
 
 The ACL [CHOSEN]: the security tables need the ``admin`` role, and so do
-writes to ``sys_user``; other tables need any authenticated active user.
+writes to ``sys_user``, ``sys_db_object``, ``sys_dictionary`` and ``sys_choice``
+(the schema marks them); other tables need any authenticated active user.
 """
 
 from __future__ import annotations
@@ -73,5 +74,6 @@ def check_read(caller: Caller, store: Store, table: str) -> None:
 
 def check_write(caller: Caller, store: Store, table: str, operation: str) -> None:
     """Refuse an ``Insert``, ``Update`` or ``Delete`` the ACL does not allow."""
-    if (security_table(store, table) or "sys_user" in store.lineage(table)) and not caller.is_admin:
+    admin_writes = any(store.table(name).admin_writes for name in store.lineage(table))
+    if (admin_writes or security_table(store, table)) and not caller.is_admin:
         raise WriteRefused(operation)

@@ -1,21 +1,22 @@
-"""Encoded queries (``sysparm_query``): parse, compile against a table, filter, order.
+"""Encoded queries (``sysparm_query``): the parser. :mod:`.conditions` compiles what it reads.
 
 docs/platform.md §2: conditions ``field OP value`` joined by ``^`` (AND), ``^OR``
 (OR with the previous condition, binding tighter than AND), ``^NQ`` (OR of
 whole groups); ``ORDERBY<f>`` / ``ORDERBYDESC<f>``; dot-walking through
 references; case-sensitive; an invalid part is dropped and the rest applies;
 a trailing ``^EQ`` is tolerated. ``^^`` is a literal ``^`` inside a value.
+§12.5: ``JOIN<table>.<field>=<join_table>.<join_field>!<subquery>`` and
+``RLQUERY<table>.<field>,<count>[,m2m][,<condition>][^<conditions>]^ENDRLQUERY``.
 
-Parsing never raises: whatever cannot be read is dropped, which is also what
-the platform does with a bad part.
+Parsing never raises: whatever cannot be read is dropped, as the platform does with a bad
+part, and listed in :attr:`EncodedQuery.dropped` with the reason, for the tester to see.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import NamedTuple
 
 #: Operators, longest first so that ``ISEMPTY`` wins over ``IN`` and ``<=`` over ``<``.
 OPERATORS: tuple[str, ...] = (
@@ -26,6 +27,10 @@ UNARY = frozenset({"ISNOTEMPTY", "ISEMPTY", "EMPTYSTRING", "ANYTHING"})
 _CONDITION = re.compile(
     r"([a-z0-9_][a-z0-9_.]*)(" + "|".join(re.escape(op) for op in OPERATORS) + r")(.*)", re.DOTALL
 )
+_JOIN = re.compile(r"JOIN([a-z0-9_]+)\.([a-z0-9_]+)=([a-z0-9_]+)\.([a-z0-9_]+)")
+_RELATED = re.compile(r"RLQUERY([a-z0-9_]+)\.([a-z0-9_]+),(>=|<=|!=|>|<|=)(\d+)(,m2m(?=,|$))?(?:,(.*))?", re.DOTALL)
+#: §12.5 [CHOSEN]: a JOIN's subquery ends at the next of these terms, or at the end.
+_JOIN_ENDS = ("JOIN", "RLQUERY", "NQ", "ORDERBY")
 
 
 @dataclass(frozen=True)
@@ -37,12 +42,42 @@ class Condition:
     value: str = ""
 
 
+class Join(NamedTuple):
+    """``JOIN``: keep a row when a ``join_table`` row matching ``subquery`` has ``join_field`` = the row's ``field``."""
+
+    table: str
+    field: str
+    join_table: str
+    join_field: str
+    subquery: EncodedQuery
+    text: str
+
+
+class Related(NamedTuple):
+    """``RLQUERY``: keep a row when the count of ``table`` rows whose ``field`` is its sys_id and that
+    match ``subquery`` satisfies ``op count``."""
+
+    table: str
+    field: str
+    op: str
+    count: int
+    subquery: EncodedQuery
+    text: str
+
+
+Term = Condition | Join | Related
+
+
 @dataclass(frozen=True)
 class EncodedQuery:
-    """A parsed query: OR of groups (``^NQ``), each an AND of OR-alternatives, plus ordering."""
+    """A parsed query: OR of groups (``^NQ``), each an AND of OR-alternatives, plus ordering.
 
-    groups: tuple[tuple[tuple[Condition, ...], ...], ...] = ()
+    ``dropped`` lists the parts that could not be read, with why.
+    """
+
+    groups: tuple[tuple[tuple[Term, ...], ...], ...] = ()
     order: tuple[tuple[str, bool], ...] = ()  # (field, descending)
+    dropped: tuple[tuple[str, str], ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -78,17 +113,25 @@ def parse_condition(text: str) -> Condition | None:
 
 
 def parse(text: str | None) -> EncodedQuery:
-    """Parse an encoded query. Never raises; unreadable parts are dropped."""
-    groups: list[list[list[Condition]]] = [[]]
+    """Parse an encoded query. Never raises; unreadable parts are dropped (and listed)."""
+    return _parse(split_parts(text or ""))
+
+
+def _parse(parts: list[str]) -> EncodedQuery:
+    groups: list[list[list[Term]]] = [[]]
     order: list[tuple[str, bool]] = []
-    for part in split_parts(text or ""):
-        if part.startswith("ORDERBYDESC"):
-            if part[11:]:
-                order.append((part[11:], True))
-            continue
+    dropped: list[tuple[str, str]] = []
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        i += 1
         if part.startswith("ORDERBY"):
-            if part[7:]:
-                order.append((part[7:], False))
+            descending = part.startswith("ORDERBYDESC")
+            name = part[11:] if descending else part[7:]
+            if name:
+                order.append((name, descending))
+            else:
+                dropped.append((part, "an ORDERBY with no field"))
             continue
         if part in ("EQ", ""):
             continue
@@ -101,8 +144,16 @@ def parse(text: str | None) -> EncodedQuery:
             alternative = True
         else:
             alternative = False
+        if part.startswith("JOIN"):  # ANDed, even after ^OR [INF]
+            i = _read_join(parts, i, part, groups[-1], dropped)
+            continue
+        if part.startswith("RLQUERY"):
+            i = _read_related(parts, i, part, groups[-1], dropped)
+            continue
         condition = parse_condition(part)
         if condition is None:
+            if part:
+                dropped.append((part, "not a condition (a field in lowercase, an operator the mock knows, a value)"))
             continue
         terms = groups[-1]
         if alternative and terms:
@@ -112,119 +163,38 @@ def parse(text: str | None) -> EncodedQuery:
     return EncodedQuery(
         groups=tuple(tuple(tuple(t) for t in g) for g in groups if g),
         order=tuple(order),
+        dropped=tuple(dropped),
     )
 
 
-class Resolver(Protocol):
-    """What a query needs from a table: which paths exist, and their values."""
-
-    def is_known(self, path: str) -> bool: ...
-    def is_numeric(self, path: str) -> bool: ...
-    def value(self, record: Any, path: str) -> str: ...
-
-
-Predicate = Callable[[Any], bool]
-
-
-def compile_query(query: EncodedQuery, resolver: Resolver) -> tuple[Predicate, tuple[tuple[str, bool], ...]]:
-    """Turn a parsed query into a record predicate and the valid ordering.
-
-    Conditions on unknown fields are dropped; a group left with nothing is
-    dropped; with no valid condition at all every record matches (the
-    platform's behaviour for an invalid query).
-    """
-    groups: list[list[list[Predicate]]] = []
-    for group in query.groups:
-        terms = []
-        for alternatives in group:
-            preds = [p for c in alternatives if (p := _condition(c, resolver)) is not None]
-            if preds:
-                terms.append(preds)
-        if terms:
-            groups.append(terms)
-    order = tuple((f, d) for f, d in query.order if resolver.is_known(f))
-    if not groups:
-        return (lambda record: True), order
-
-    def predicate(record: Any) -> bool:
-        return any(all(any(p(record) for p in alts) for alts in terms) for terms in groups)
-
-    return predicate, order
+def _read_join(parts: list[str], i: int, part: str, terms: list[list[Term]], dropped: list[tuple[str, str]]) -> int:
+    head, bang, first = part.partition("!")
+    end = i
+    while end < len(parts) and not parts[end].startswith(_JOIN_ENDS):
+        end += 1
+    body = [first, *parts[i:end]]
+    text = "^".join([part, *parts[i:end]])
+    m = _JOIN.fullmatch(head)
+    if m is None or not bang:
+        dropped.append((text, "a JOIN needs <table>.<field>=<join_table>.<join_field>!<subquery>"))
+    else:
+        terms.append([Join(*m.groups(), subquery=_parse(body), text=text)])
+    return end
 
 
-def order_records(records: list[Any], order: Sequence[tuple[str, bool]], resolver: Resolver) -> list[Any]:
-    """Sort by the ORDERBY fields, first one primary; ties keep insertion order."""
-    for field, descending in reversed(order):
-        numeric = resolver.is_numeric(field)
-        records.sort(key=lambda r: _sort_key(resolver.value(r, field), numeric), reverse=descending)
-    return records
-
-
-def filter_records(records: Iterable[Any], text: str | None, resolver: Resolver) -> list[Any]:
-    """Parse, compile, filter and order in one call."""
-    predicate, order = compile_query(parse(text), resolver)
-    return order_records([r for r in records if predicate(r)], order, resolver)
-
-
-def _sort_key(value: str, numeric: bool) -> tuple[int, Any]:
-    if numeric:
-        number = _number(value)
-        if number is not None:
-            return (0, number)
-    return (1, value)
-
-
-def _number(value: str) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _condition(c: Condition, resolver: Resolver) -> Predicate | None:
-    if not resolver.is_known(c.field):
-        return None
-    get = resolver.value
-    path, value = c.field, c.value
-    op = c.op
-    if op == "=":
-        return lambda r: get(r, path) == value
-    if op == "!=":
-        return lambda r: get(r, path) != value
-    if op == "LIKE":
-        return lambda r: value in get(r, path)
-    if op == "NOT LIKE":
-        return lambda r: value not in get(r, path)
-    if op == "STARTSWITH":
-        return lambda r: get(r, path).startswith(value)
-    if op == "ENDSWITH":
-        return lambda r: get(r, path).endswith(value)
-    if op in ("IN", "NOT IN"):
-        options = frozenset(value.split(","))
-        if op == "IN":
-            return lambda r: get(r, path) in options
-        return lambda r: get(r, path) not in options
-    if op in ("ISEMPTY", "EMPTYSTRING"):
-        return lambda r: get(r, path) == ""
-    if op == "ISNOTEMPTY":
-        return lambda r: get(r, path) != ""
-    if op == "ANYTHING":
-        return lambda r: True
-    if op in ("SAMEAS", "NSAMEAS"):
-        if not resolver.is_known(value):
-            return None
-        same = op == "SAMEAS"
-        return lambda r: (get(r, path) == get(r, value)) is same
-    numeric = resolver.is_numeric(path)
-    if op == "BETWEEN":
-        low, sep, high = value.partition("@")
-        if not sep:
-            return None
-        lo, hi = _sort_key(low, numeric), _sort_key(high, numeric)
-        return lambda r: lo <= _sort_key(get(r, path), numeric) <= hi
-    bound = _sort_key(value, numeric)
-    compare = {
-        "<": lambda a: a < bound, "<=": lambda a: a <= bound,
-        ">": lambda a: a > bound, ">=": lambda a: a >= bound,
-    }[op]
-    return lambda r: compare(_sort_key(get(r, path), numeric))
+def _read_related(parts: list[str], i: int, part: str, terms: list[list[Term]], dropped: list[tuple[str, str]]) -> int:
+    end = i
+    while end < len(parts) and parts[end] != "ENDRLQUERY":
+        end += 1
+    text = "^".join([part, *parts[i:end + 1]])
+    m = _RELATED.fullmatch(part)
+    if m is None:
+        dropped.append((text, "an RLQUERY needs <table>.<field>,<count condition> (RLQUERYincident.problem_id,>=1)"))
+    elif end == len(parts):
+        dropped.append((text, "an RLQUERY with no ^ENDRLQUERY"))
+    else:
+        table, field, op, count, _m2m, first = m.groups()
+        body = ([first] if first else []) + parts[i:end]
+        # m2m is accepted and has no effect [CHOSEN, docs/platform.md §12.5].
+        terms.append([Related(table, field, op, int(count), _parse(body), text)])
+    return min(end + 1, len(parts))

@@ -11,26 +11,21 @@ platform's: those, and the rules that run on them, come from
 
 from __future__ import annotations
 
-import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..crypto.secret import Secret
 from .catalog import Catalog
 from .clock import Clock
+from .defaults import InsertContext, InsertPlan, plan_insert, rules_for
 from .errors import BadRequest
-from .fields import PASSWORD, Field, NumberSeries, Table, coerce, new_sys_id
+from .fields import CUSTOM_SYS_ID, READ_ONLY, Field, NumberSeries, Table, coerce, new_sys_id
+from .indexes import Indexes, plain
 
 Record = dict[str, Any]
 #: A function that fills a blank field (a generated secret, a kid).
 Generator = Callable[[NumberSeries], str]
-SYS_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
-
-#: Columns a client can never write (the platform ignores them in a body).
-READ_ONLY = frozenset({"sys_created_on", "sys_created_by", "sys_updated_on", "sys_updated_by",
-                       "sys_mod_count", "sys_class_name"})
 
 
 class BusinessRule:
@@ -50,14 +45,6 @@ class BusinessRule:
 
     def after_delete(self, store: Store, record: Record) -> None:
         """React to a delete (cascade to related records)."""
-
-
-@dataclass(frozen=True)
-class _InsertPlan:
-    fields: Mapping[str, Field]
-    generated: tuple[tuple[str, Generator], ...]
-    rules: tuple[BusinessRule, ...]
-    static_defaults: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -86,22 +73,34 @@ class Store(Catalog):
         self._generated = generated if generated is not None else {}
         self._rows: dict[str, dict[str, Record]] = {}
         self._files: dict[str, bytes] = {}
-        # Buckets are insertion-ordered (dicts as ordered sets): find() returns records oldest first.
-        self._indexes: dict[tuple[str, str], dict[str, dict[str, None]]] = {}
+        self._indexes = Indexes()
         self._counters: dict[str, int] = {}
-        self._plans: dict[str, _InsertPlan] = {}
+        self._plans: dict[str, InsertPlan[BusinessRule]] = {}
+        #: Which client-supplied sys_ids an insert accepts (the platform narrows it by a setting).
+        self.accepts_sys_id: Callable[[str], bool] = lambda s: CUSTOM_SYS_ID.fullmatch(s) is not None
+        # Roots written since the last snapshot or restore, and the snapshot the others still equal:
+        # restoring that snapshot again copies only what changed (the plugin restores before each test).
+        self._dirty: set[str] = set()
+        self._origin: Snapshot | None = None
 
-    def register(self, table: Table) -> None:
-        """Add a table (its parent must exist). Registering a name twice is refused."""
+    def register_all(self, tables: Iterable[Table]) -> list[Table]:
+        """Add tables (parents before children, in any order); all or none."""
         with self.lock:
-            super().register(table)
+            added = super().register_all(tables)
             self._plans.clear()
-            root = self.root(table.name)
-            self._rows.setdefault(root, {})
-            for name in table.indexed:
-                self._indexes.setdefault((root, name), {})
-                for sys_id, record in self._rows[root].items():
-                    self._index_add(root, name, record.get(name), sys_id)
+            for table in added:
+                root = self.root(table.name)
+                self._rows.setdefault(root, {})
+                self._dirty.add(root)
+                for name in table.indexed:
+                    self._indexes.declare(root, name, self._rows[root])
+            return added
+
+    def extend(self, name: str, fields: Iterable[Field]) -> tuple[Field, ...]:
+        """Add columns to an existing table; records already stored read them as empty."""
+        with self.lock:
+            self._plans.clear()
+            return super().extend(name, fields)
 
     # -- records --------------------------------------------------------------
 
@@ -130,12 +129,12 @@ class Store(Catalog):
         """Records whose ``field`` equals ``value``, oldest first (index-backed where the table declares one)."""
         self.table(table)
         root = self.root(table)
-        index = self._indexes.get((root, field))
+        index = self._indexes.lookup(root, field, value)
         if index is None:
-            return [r for r in self.records(table) if _plain(r.get(field)) == value]
+            return [r for r in self.records(table) if plain(r.get(field)) == value]
         family = self.family(table)
         rows = self._rows[root]
-        return [rows[s] for s in list(index.get(value, ())) if rows[s]["sys_class_name"] in family]
+        return [rows[s] for s in list(index) if rows[s]["sys_class_name"] in family]
 
     def insert(self, table: str, values: Mapping[str, Any], *, actor: str = "system") -> Record:
         """Create a record; defaults, generated values and business rules apply.
@@ -150,21 +149,25 @@ class Store(Catalog):
                 record[name] = coerce(f, values[name]) if name in values and name not in READ_ONLY else None
             sys_id = record.pop("sys_id") or ""
             if sys_id:
-                if not SYS_ID_PATTERN.fullmatch(sys_id):
-                    raise BadRequest(f"sys_id must be 32 lowercase hexadecimal characters, not {sys_id!r}",
-                                     message="Operation Failed")
+                # docs/platform.md §12.6: kept as sent; a bad or used one is refused, nothing stored.
+                if not self.accepts_sys_id(sys_id):
+                    raise BadRequest(f"sys_id {sys_id[:64]!r} is not a valid sys_id", message="Operation Failed")
                 if sys_id in self._rows[self.root(table)]:
                     raise BadRequest(f"a record with sys_id {sys_id} already exists", message="Operation Failed")
             else:
                 sys_id = new_sys_id()
             given = {n for n, v in record.items() if v is not None}
+            context = InsertContext(self, table, actor)
             for name, f in fields.items():
                 if name != "sys_id" and record.get(name) is None:
                     static = plan.static_defaults.get(name)
-                    record[name] = static if static is not None else coerce(f, f.default_for(self))
+                    if static is None:
+                        compute = plan.computed_defaults.get(name)
+                        static = compute(context) if compute is not None else ""
+                    record[name] = coerce(f, static)
             for name, generate in plan.generated:
-                if not _plain(record.get(name)):
-                    record[name] = coerce(fields[name], generate(self))
+                if not plain(record.get(name)):
+                    record[name] = coerce(fields[name], generate(context))
             now = self.clock.glide_now()
             record.update(sys_id=sys_id, sys_created_on=now, sys_updated_on=now, sys_created_by=actor,
                           sys_updated_by=actor, sys_mod_count="0", sys_class_name=table)
@@ -174,6 +177,26 @@ class Store(Catalog):
             for rule in plan.rules:
                 rule.after_insert(self, record)
             return record
+
+    def load(self, table: str, rows: Iterable[Mapping[str, str]], *, actor: str = "system",
+             replace: bool = False) -> int:
+        """Store generated rows as given, each with its ``sys_id``: literal defaults fill the rest; no rules run.
+
+        For seeding the platform's own rows (metadata, roles) fast. A row whose sys_id is already
+        stored is skipped, or with ``replace`` stored over it. Returns how many were stored.
+        """
+        with self.lock:
+            plan = self._plan(table)
+            now = self.clock.glide_now()
+            stamp = {"sys_created_on": now, "sys_updated_on": now, "sys_created_by": actor,
+                     "sys_updated_by": actor, "sys_mod_count": "0", "sys_class_name": table}
+            existing = self._rows[self.root(table)]
+            stored = 0
+            for row in rows:
+                if replace or row["sys_id"] not in existing:
+                    self._put(table, {**plan.static_defaults, **row, **stamp})
+                    stored += 1
+            return stored
 
     def update(self, table: str, sys_id: str, values: Mapping[str, Any], *, actor: str = "system") -> Record | None:
         """Change some fields of a record; None when it does not exist. Unknown fields are ignored."""
@@ -199,8 +222,8 @@ class Store(Catalog):
             if record is None:
                 return False
             root = self.root(table)
-            for name in self._indexed_fields(root):
-                self._index_discard(root, name, record.get(name), sys_id)
+            self._dirty.add(root)
+            self._indexes.remove(root, record)
             del self._rows[root][sys_id]
             for rule in self._rules_for(record["sys_class_name"]):
                 rule.after_delete(self, record)
@@ -230,69 +253,40 @@ class Store(Catalog):
     def snapshot(self) -> Snapshot:
         """Copy the contents (records, files, counters); tables stay registered."""
         with self.lock:
-            return Snapshot(
+            snap = Snapshot(
                 rows={root: {s: dict(r) for s, r in rows.items()} for root, rows in self._rows.items()},
                 files=dict(self._files),
                 counters=dict(self._counters),
             )
+            self._origin, self._dirty = snap, set()
+            return snap
 
     def restore(self, snap: Snapshot) -> None:
         """Return to a snapshot's contents. Tables registered since keep their definition, lose their rows."""
         with self.lock:
-            self._rows = {root: {s: dict(r) for s, r in snap.rows.get(root, {}).items()} for root in self._rows}
+            # Restoring the snapshot the store came from copies only the tables written since.
+            roots = self._dirty if snap is self._origin else set(self._rows)
+            for root in roots:
+                self._rows[root] = {s: dict(r) for s, r in snap.rows.get(root, {}).items()}
             self._files = dict(snap.files)
             self._counters = dict(snap.counters)
-            for (root, name) in self._indexes:
-                self._indexes[(root, name)] = {}
-                for sys_id, record in self._rows[root].items():
-                    self._index_add(root, name, record.get(name), sys_id)
+            for root in roots:
+                self._indexes.rebuild(root, self._rows[root])
+            self._origin, self._dirty = snap, set()
 
     # -- internals ------------------------------------------------------------
 
-    def _plan(self, table: str) -> _InsertPlan:
-        # What an insert needs, worked out once per table (the token endpoint inserts a lot).
+    def _plan(self, table: str) -> InsertPlan[BusinessRule]:
         plan = self._plans.get(table)
         if plan is None:
-            fields = self.fields(table)  # raises InvalidTable for an unknown name
-            lineage = self.lineage(table)
-            generated = tuple((name, generate) for (t, name), generate in self._generated.items() if t in lineage)
-            # Literal defaults of plain fields, coerced once (passwords stay per-record Secrets).
-            static = {name: f.default for name, f in fields.items()
-                      if isinstance(f.default, str) and f.kind != PASSWORD}
-            plan = self._plans[table] = _InsertPlan(fields, generated, tuple(self._rules_for(table)), static)
+            plan = self._plans[table] = plan_insert(self, table, self._generated, self._rules)
         return plan
 
     def _rules_for(self, table: str) -> list[BusinessRule]:
-        lineage = self.lineage(table)
-        return [r for r in self._rules if r.table is None or r.table in lineage]
-
-    def _indexed_fields(self, root: str) -> list[str]:
-        return [name for (r, name) in self._indexes if r == root]
+        return rules_for(self, table, self._rules)
 
     def _put(self, table: str, record: Record) -> None:
         root = self.root(table)
-        sys_id = record["sys_id"]
-        old = self._rows[root].get(sys_id)
-        for name in self._indexed_fields(root):
-            if old is not None:
-                if _plain(old.get(name)) == _plain(record.get(name)):
-                    continue  # unchanged: the record keeps its place in the bucket
-                self._index_discard(root, name, old.get(name), sys_id)
-            self._index_add(root, name, record.get(name), sys_id)
-        self._rows[root][sys_id] = record
-
-    def _index_add(self, root: str, field: str, value: Any, sys_id: str) -> None:
-        self._indexes[(root, field)].setdefault(_plain(value), {})[sys_id] = None
-
-    def _index_discard(self, root: str, field: str, value: Any, sys_id: str) -> None:
-        bucket = self._indexes[(root, field)].get(_plain(value))
-        if bucket is not None:
-            bucket.pop(sys_id, None)
-            if not bucket:
-                del self._indexes[(root, field)][_plain(value)]
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, Secret):
-        return value.reveal()
-    return "" if value is None else value
+        self._dirty.add(root)
+        self._indexes.put(root, self._rows[root].get(record["sys_id"]), record)
+        self._rows[root][record["sys_id"]] = record

@@ -10,6 +10,7 @@ import logging
 import threading
 import traceback
 from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
@@ -19,12 +20,14 @@ from werkzeug.wrappers import Request, Response
 
 from ..oauth.tokens import TokenService
 from ..platform.glide_jwt import GlideJWTError, generate_jwt
+from ..platform.request_log import note_caller
 from ..platform.state import Platform
 from ..platform.users import Caller
 from ..tables.errors import BadRequest, InvalidResource, MethodNotSupported, PlainNotFound, WriteRefused, json_response
-from . import attachment_api, faults, guards, oauth_endpoints, table_api
+from . import attachment_api, control, faults, guards, oauth_endpoints, table_api
 from .auth import authenticate
-from .request import InstanceRequest, read_json_object
+from .request import InstanceRequest, might_exceed, read_json_object, request_line
+from .request_capture import Capture
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -37,30 +40,53 @@ MOCK_PREFIX = "/snjwt-mock"
 API_CALL_KEY = "snjwt.api_call"
 
 
+class _Route(Rule):
+    """A rule the app only matches and never builds a URL from.
+
+    werkzeug compiles two URL builders per rule (an ``ast`` each), most of a Map's cost, and a
+    map is made at every start; the instance never calls ``url_for``, so it skips them.
+    """
+
+    def _compile_builder(self, append_unknown: bool = True) -> Any:
+        def build(*args: Any, **kwargs: Any) -> Any:
+            raise NotImplementedError("the instance's routes are matched, never built")
+
+        return build
+
+
 def _rules() -> list[Rule]:
     rules = []
     for prefix, defaults in (("/api/now", {"version": None}), ("/api/now/<any(v1, v2):version>", {})):
         rules += [
-            Rule(f"{prefix}/table/<table>", endpoint="table_list", methods=["GET", "POST"], defaults=defaults),
-            Rule(f"{prefix}/table/<table>/<sys_id>", endpoint="table_record",
-                 methods=["GET", "PUT", "PATCH", "DELETE"], defaults=defaults),
+            _Route(f"{prefix}/table/<table>", endpoint="table_list", methods=["GET", "POST"], defaults=defaults),
+            _Route(f"{prefix}/table/<table>/<sys_id>", endpoint="table_record",
+                   methods=["GET", "PUT", "PATCH", "DELETE"], defaults=defaults),
         ]
+        rules += [_Route(f"{prefix}/stats/<table>", endpoint="stats", methods=["GET"], defaults=defaults),
+                  _Route(f"{prefix}/batch", endpoint="batch", methods=["POST"], defaults=defaults)]
     for prefix in ("/api/now", "/api/now/v1"):
         rules += [
-            Rule(f"{prefix}/attachment", endpoint="attachment_list", methods=["GET"]),
-            Rule(f"{prefix}/attachment/file", endpoint="attachment_file", methods=["POST"]),
-            Rule(f"{prefix}/attachment/upload", endpoint="attachment_upload", methods=["POST"]),
-            Rule(f"{prefix}/attachment/<sys_id>", endpoint="attachment", methods=["GET", "DELETE"]),
-            Rule(f"{prefix}/attachment/<sys_id>/file", endpoint="attachment_download", methods=["GET"]),
+            _Route(f"{prefix}/attachment", endpoint="attachment_list", methods=["GET"]),
+            _Route(f"{prefix}/attachment/file", endpoint="attachment_file", methods=["POST"]),
+            _Route(f"{prefix}/attachment/upload", endpoint="attachment_upload", methods=["POST"]),
+            _Route(f"{prefix}/attachment/<sys_id>", endpoint="attachment", methods=["GET", "DELETE"]),
+            _Route(f"{prefix}/attachment/<sys_id>/file", endpoint="attachment_download", methods=["GET"]),
         ]
     return rules + [
-        Rule("/oauth_token.do", endpoint="token", methods=["POST"]),
-        Rule("/oauth_revoke_token.do", endpoint="revoke", methods=["GET", "POST"]),
-        Rule("/oauth_auth.do", endpoint="authorize", methods=["GET", "POST"]),
-        Rule(f"{MOCK_PREFIX}/generate_jwt", endpoint="mock_generate_jwt", methods=["POST"]),
-        Rule(f"{MOCK_PREFIX}/refusals", endpoint="mock_refusals", methods=["GET"]),
-        Rule(f"{MOCK_PREFIX}/faults", endpoint="mock_faults", methods=["GET", "POST", "DELETE"]),
+        _Route("/oauth_token.do", endpoint="token", methods=["POST"]),
+        _Route("/oauth_revoke_token.do", endpoint="revoke", methods=["GET", "POST"]),
+        _Route("/oauth_auth.do", endpoint="authorize", methods=["GET", "POST"]),
+        _Route(f"{MOCK_PREFIX}/generate_jwt", endpoint="mock_generate_jwt", methods=["POST"]),
+        _Route(f"{MOCK_PREFIX}/refusals", endpoint="mock_refusals", methods=["GET"]),
+        _Route(f"{MOCK_PREFIX}/faults", endpoint="mock_faults", methods=["GET", "POST", "DELETE"]),
+        *control.rules(_Route),
     ]
+
+
+@cache
+def url_map() -> Map:
+    """The routes, compiled once per process (an app is made per instance, and instances per test)."""
+    return Map(_rules(), strict_slashes=False, merge_slashes=False)
 
 
 class InstanceApp:
@@ -69,7 +95,7 @@ class InstanceApp:
     def __init__(self, platform: Platform, tokens: TokenService) -> None:
         self.platform = platform
         self.tokens = tokens
-        self.url_map = Map(_rules(), strict_slashes=False, merge_slashes=False)
+        self.url_map = url_map()
         self._crashes: list[BaseException] = []
         self._crashes_lock = threading.Lock()
 
@@ -79,12 +105,26 @@ class InstanceApp:
         return self.wsgi_app(environ, start_response)
 
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        settings = self.platform.settings
+        capture = Capture(self.platform, environ)  # the request log's entry (platform/request_log.py)
         request = InstanceRequest(environ)
-        # An injected fault answers first (outside dispatch: a dropped connection is no crash);
-        # the mock's own endpoints never fail, so a test can always clear its faults.
-        response = None if request.path.startswith(MOCK_PREFIX) else faults.serve_fault(self.platform, request)
-        if response is None:
-            response = self.dispatch_request(request)
+        if might_exceed(environ, settings.request_line_limit) and \
+                len(request_line(environ)) > settings.request_line_limit:
+            # docs/platform.md §12.8: the front end refuses it, before any authentication or JSON.
+            refusal = settings.request_line_refusal
+            response = Response(refusal.body, status=refusal.status, content_type=refusal.content_type)
+            capture.finish(request, response)
+            return response(environ, start_response)
+        try:
+            # An injected fault answers first (outside dispatch: a dropped connection is no crash);
+            # the mock's own endpoints never fail, so a test can always clear its faults.
+            response = None if request.path.startswith(MOCK_PREFIX) else faults.serve_fault(self.platform, request)
+            if response is None:
+                response = self.dispatch_request(request)
+        except BaseException:
+            capture.finish(request, None)
+            raise
+        capture.finish(request, response)
         return response(environ, start_response)
 
     def dispatch_request(self, request: Request) -> Response:
@@ -122,7 +162,9 @@ class InstanceApp:
 
     def _caller(self, request: Request) -> Caller:
         """The authenticated caller; for a REST API resource, also past its rate limit and scope check (§11)."""
-        caller = authenticate(self.platform.store, self.tokens, request.headers.get("Authorization"))
+        caller = authenticate(self.platform.store, self.tokens, request.headers.get("Authorization"),
+                              bearer_challenge=self.platform.settings.www_authenticate_bearer_on_bad_token)
+        note_caller(caller.user_name)
         call = request.environ.get(API_CALL_KEY)
         if call is not None:
             guards.check(self.platform, request, call, caller)
@@ -148,6 +190,21 @@ class InstanceApp:
         if request.method == "DELETE":
             return table_api.delete_record(self.platform, request, caller, table, sys_id)
         return table_api.update_record(self.platform, request, caller, table, sys_id)
+
+    # -- Aggregate and Batch APIs ---------------------------------------------
+
+    # Imported on first use: few sessions call them, and every session starts.
+
+    def on_stats(self, request: Request, table: str, version: str | None) -> Response:
+        from . import aggregate_api
+
+        return aggregate_api.stats(self.platform, request, self._caller(request), table)
+
+    def on_batch(self, request: Request, version: str | None) -> Response:
+        from . import batch_api
+
+        self._caller(request)  # the batch's caller: every item runs as them
+        return batch_api.run_batch(self.platform, request, self.dispatch_request)
 
     # -- Attachment API -----------------------------------------------------
 
@@ -187,6 +244,7 @@ class InstanceApp:
         if not caller.is_admin:
             # What the platform says to a non-admin writing a security record, for every method.
             raise WriteRefused("Insert")
+        control.check_same_origin(request)
         return caller
 
     def on_mock_generate_jwt(self, request: Request) -> Response:
@@ -218,6 +276,12 @@ class InstanceApp:
         if request.method == "DELETE":
             return faults.clear_faults(self.platform)
         return faults.list_faults(self.platform)
+
+
+    def on_control(self, request: Request, action: str, **values: Any) -> Response:
+        """The control API: clock, settings, reset, snapshots, requests, tokens, dry run (web/control.py)."""
+        self._require_admin(request)
+        return control.handle(self.platform, self.tokens, request, action, **values)
 
 
 def _json_arg(value: Any) -> Any:

@@ -55,7 +55,9 @@ def _created_response(platform: Platform, request: Request, caller: Caller, tabl
         parent = _parent(platform, caller, table, sys_id, "Update")
         record = attach(platform.store, parent, file_name, content_type, content, actor=caller.user_name)
         body = metadata(instance_base(request), record)
-    location = f"{instance_base(request)}/api/now/attachment/{record['sys_id']}"
+    # docs/platform.md §12.7: the file URL, keeping the request's /v1/ segment (a setting).
+    keep = platform.settings.attachment_location_keeps_version and request.path.startswith("/api/now/v1/")
+    location = f"{instance_base(request)}/api/now/{'v1/' if keep else ''}attachment/{record['sys_id']}/file"
     return json_response({"result": body}, 201, {"Location": location})
 
 
@@ -118,7 +120,8 @@ def list_attachments(platform: Platform, request: Request, caller: Caller) -> Re
     with store.lock:
         resolver = TableResolver(store, "sys_attachment")
         visible = [r for r in store.records("sys_attachment") if _readable(platform, caller, r)]
-        matched = list_matches(visible, request, resolver)
+        matched = list_matches(visible, request, resolver,
+                               platform.query_warnings.for_query("sys_attachment", "Attachment API sysparm_query"))
         limit, offset = page_bounds(request, DEFAULT_LIMIT)
         offset = max(offset, 0)
         base = instance_base(request)

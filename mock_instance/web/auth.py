@@ -12,8 +12,13 @@ from ..tables.errors import NotAuthenticated
 from ..tables.store import Record, Store
 
 
-def authenticate(store: Store, tokens: TokenService, authorization: str | None) -> Caller:
-    """The caller behind an ``Authorization`` header, or :class:`NotAuthenticated`."""
+def authenticate(store: Store, tokens: TokenService, authorization: str | None, *,
+                 bearer_challenge: bool = False) -> Caller:
+    """The caller behind an ``Authorization`` header, or :class:`NotAuthenticated`.
+
+    ``bearer_challenge``: a refused Bearer token is challenged with ``Bearer`` instead of
+    ``Basic`` (the setting ``www_authenticate_bearer_on_bad_token``, docs/platform.md §2).
+    """
     if not authorization:
         raise NotAuthenticated("no Authorization header")
     scheme, _, credentials = authorization.strip().partition(" ")
@@ -22,7 +27,12 @@ def authenticate(store: Store, tokens: TokenService, authorization: str | None) 
         if scheme == "basic":
             return caller_of(store, _basic_user(store, credentials.strip()))
         if scheme == "bearer":
-            user, app = tokens.user_for_access_token(credentials.strip())
+            try:
+                user, app = tokens.user_for_access_token(credentials.strip())
+            except NotAuthenticated as e:
+                if bearer_challenge:
+                    e.scheme = "Bearer"
+                raise
             return caller_of(store, user, app)
     raise NotAuthenticated(f"unsupported Authorization scheme {scheme!r}")
 

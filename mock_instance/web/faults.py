@@ -24,6 +24,7 @@ from ..platform.faults import (
     rate_limit_body,
 )
 from ..platform.refusals import REFUSAL_BODY, REFUSAL_STATUS, Refusal
+from ..platform.request_log import note_fault
 from ..platform.state import Platform
 from ..tables.errors import BadRequest, json_response
 from .request import read_json_object
@@ -43,6 +44,7 @@ def serve_fault(platform: Platform, request: Request) -> Response | None:
     fault = platform.faults.take(request.method, request.path, at=platform.clock.time())
     if fault is None:
         return None
+    note_fault(fault.kind)
     if fault.kind == "delay":
         wait = request.environ.get(DELAY_KEY, time.sleep)
         wait(fault.seconds)

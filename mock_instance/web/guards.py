@@ -20,6 +20,10 @@ HEADERS_KEY = "snjwt.rate_limit_headers"
 #: (API path, API name, latest version): an unversioned URL counts as the latest (§11.1 step 2).
 TABLE_API = ("now/table", "Table API", "v2")
 ATTACHMENT_API = ("now/attachment", "Attachment API", "v1")
+#: docs/platform.md §12.3, §12.4: the Batch API (each request inside is checked as its own API call too)
+#: and the Aggregate API.
+BATCH_API = ("now/batch", "Batch API", "v1")
+AGGREGATE_API = ("now/stats", "Aggregate API", "v1")
 
 
 class ScopeRefused(PlatformError):
@@ -58,6 +62,13 @@ def api_call(endpoint: str, values: dict[str, Any], request: Request) -> ApiCall
                   "attachment": "/{sys_id}", "attachment_download": "/{sys_id}/file"}[endpoint]
         return ApiCall(path, name, request.method, latest, f"/now/attachment{suffix}",
                        request.args.get("table_name") or "")
+    if endpoint == "stats":
+        path, name, latest = AGGREGATE_API
+        return ApiCall(path, name, request.method, values.get("version") or latest, "/now/stats/{tableName}",
+                       values.get("table", ""))
+    if endpoint == "batch":
+        path, name, latest = BATCH_API
+        return ApiCall(path, name, request.method, values.get("version") or latest, "/now/batch", "")
     return None
 
 

@@ -12,20 +12,22 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request
 
-from ..tables.query import Condition, EncodedQuery, compile_query, filter_records
+from ..tables.conditions import Warn, compile_query, filter_records
+from ..tables.query import Condition, EncodedQuery
 from ..tables.store import Record
 from ..tables.views import TableResolver
 from .request import int_arg
 
 
-def list_matches(records: Iterable[Record], request: Request, resolver: TableResolver) -> list[Record]:
+def list_matches(records: Iterable[Record], request: Request, resolver: TableResolver, warn: Warn) -> list[Record]:
     """The records a list request selects: ``sysparm_query`` ANDed with its ``name=value`` field parameters.
 
     The one filter of every list route. A parameter that is neither ``sysparm_*`` nor a field of
     ``resolver``'s table is ignored, as on the platform; a known field's value is compared exactly
-    (``^`` and all), never parsed as a query. The order is the query's ``ORDERBY``.
+    (``^`` and all), never parsed as a query. The order is the query's ``ORDERBY``. Query parts
+    that cannot apply are dropped and reported to ``warn``.
     """
-    matched = filter_records(records, request.args.get("sysparm_query"), resolver)
+    matched = filter_records(records, request.args.get("sysparm_query"), resolver, warn)
     fields = tuple((Condition(key, "=", value),) for key, value in request.args.items(multi=True)
                    if not key.startswith("sysparm_") and resolver.is_known(key))
     if not fields:

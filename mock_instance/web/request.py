@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.wrappers import Request
@@ -94,3 +94,24 @@ def truthy(value: str | None) -> bool:
 def int_arg(request: Request, name: str, default: int) -> int:
     """An integer query parameter; anything unreadable means the default."""
     return int_or(request.args.get(name) or "", default)
+
+
+def might_exceed(environ: dict[str, Any], limit: int) -> bool:
+    """Whether the request line could be over ``limit`` bytes (quoting at most triples the path): cheap."""
+    target = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+    size = len(target) if target else 3 * len(environ.get("PATH_INFO", "")) + len(environ.get("QUERY_STRING", ""))
+    return size + 32 > limit
+
+
+def request_line(environ: dict[str, Any]) -> bytes:
+    """The request line as the client sent it: method, target, version (docs/platform.md §12.8).
+
+    From the server's raw target where it has one; in-process, rebuilt from the path and query.
+    """
+    target = environ.get("REQUEST_URI") or environ.get("RAW_URI")
+    if not target:
+        path = quote(environ.get("PATH_INFO", "/").encode("latin-1", "replace"), safe="/;:@&=+$,!~*'()%")
+        query = environ.get("QUERY_STRING", "")
+        target = f"{path}?{query}" if query else path
+    line = f"{environ.get('REQUEST_METHOD', 'GET')} {target} {environ.get('SERVER_PROTOCOL', 'HTTP/1.1')}"
+    return line.encode("latin-1", "replace")

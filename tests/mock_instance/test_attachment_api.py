@@ -38,7 +38,8 @@ def test_file_upload_metadata_download_delete(client: Client, admin: dict[str, s
         "file_name": "a.png", "table_name": "incident", "table_sys_id": incident["sys_id"],
         "content_type": "image/png", "size_bytes": str(len(content)), "hash": hashlib.sha256(content).hexdigest()}
     assert meta["download_link"] == f"http://localhost/api/now/attachment/{meta['sys_id']}/file"
-    assert upload.headers["Location"] == f"http://localhost/api/now/attachment/{meta['sys_id']}"
+    # docs/platform.md §12.7: the file URL, keeping the request's version segment
+    assert upload.headers["Location"] == f"http://localhost{prefix}/{meta['sys_id']}/file"
     assert all(isinstance(v, str) for v in meta.values())
 
     assert client.get(f"{prefix}/{meta['sys_id']}", headers=admin).get_json()["result"] == meta

@@ -323,3 +323,24 @@ def test_no_display_value_of_a_record_the_caller_may_not_read(client: Client, in
     admin_view = json.loads(read(client, instance, basic(), "u_link", sysparm_fields="u_app",
                                  sysparm_display_value=display))
     assert admin_view["result"][0]["u_app"]["display_value"] == "jwt app"
+
+
+def test_related_list_and_join_queries_respect_the_acl(client: Client, instance: MockInstance,
+                                                       chain: Chain) -> None:
+    # A plain user may list users, but not learn which of them hold tokens (oauth_credential is admin-only).
+    instance.insert("sys_user", {"user_name": "pat", "user_password": "pw"})
+    exchange = client.post(TOKEN_URL, data=chain.form())
+    assert exchange.status_code == 200
+    everyone = sorted(u["user_name"] for u in instance.query("sys_user"))
+    for query in ("RLQUERYoauth_credential.user,>=1^ENDRLQUERY",
+                  "JOINsys_user.sys_id=oauth_credential.user!type=access_token"):
+        as_admin = client.get("/api/now/table/sys_user", query_string={"sysparm_query": query,
+                                                                     "sysparm_fields": "user_name"},
+                              headers=basic("admin", "admin")).get_json()["result"]
+        assert [u["user_name"] for u in as_admin] == [chain.user["user_name"]]  # the admin's query applies
+        instance.platform.query_warnings.clear()
+        as_user = client.get("/api/now/table/sys_user", query_string={"sysparm_query": query,
+                                                                    "sysparm_fields": "user_name"},
+                             headers=basic("pat", "pw")).get_json()["result"]
+        assert sorted(u["user_name"] for u in as_user) == everyone  # dropped, as for an unknown table
+        assert any("may not read oauth_credential" in str(w) for w in instance.warnings)

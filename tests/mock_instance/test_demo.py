@@ -32,6 +32,15 @@ def test_demo_walks_the_article() -> None:
     assert out.count("POST /oauth_token.do") == 2 and '"token_type": "Bearer"' in out
     assert "POST /api/now/table/incident with Authorization: Bearer <token> -> 201" in out
     assert "[jti_replayed]" in out and "reason code: jti_replayed" in out
+    # Where each step is done on the instance, as the article names the menus.
+    for menu in ("System Definition > Certificates", "System OAuth > JWT Keys", "System OAuth > JWT Providers",
+                 "System OAuth > Application Registry"):
+        assert f"(on the instance: {menu}" in out
+    assert "type reads pkcs12_key_store (PKCS12 Key Store), not key_store (Java Key Store)" in out
+    # The token request's form, as a learner copies it into curl or Postman (the secret named, not shown).
+    assert "Content-Type: application/x-www-form-urlencoded, a form body with:" in out
+    assert "  grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer\n  client_id=" in out
+    assert "  client_secret=<the client secret set on the app>\n  assertion=<the JWT above: eyJ" in out
     assert not FULL_TOKEN.search(out), "the demo shows tokens shortened only"
     assert "PRIVATE KEY" not in out and result.stderr == ""
 
@@ -42,6 +51,11 @@ def test_demo_json() -> None:
     doc = json.loads(result.stdout)
     assert [s["step"] for s in doc["steps"]] == [1, 2, 3, 4]
     assert [e["status"] for e in doc["exchanges"]] == [200, 200]
+    assert [s["menu"].split(" > ")[0] for s in doc["steps"]] == ["System Definition", "System OAuth", "System OAuth",
+                                                                  "System OAuth"]
+    form = doc["exchanges"][0]["request"]
+    assert list(form) == ["grant_type", "client_id", "client_secret", "assertion"]
+    assert form["client_secret"] == "<the client secret set on the app>"
     assert doc["table_api"]["status"] == 201 and doc["table_api"]["result"]["sys_created_by"] == "jwt.demo"
     assert doc["refusal"]["status"] == 401 and doc["refusal"]["reason_code"] == "jti_replayed"
     assert doc["refusal"]["body"] == {"error_description": "access_denied", "error": "server_error"}

@@ -35,6 +35,8 @@ def mutate(token: str, position: int, char: str) -> str:
 
 
 claim_names = st.sampled_from(["aud", "iss", "sub", "exp", "nbf", "iat", "jti", "kid", "x"]) | st.text(max_size=6)
+#: JSON scalars of every type: the values a client can put in a batch item's fields.
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
 claims = st.dictionaries(claim_names, json_values | st.sampled_from([CHAIN.client_id, CHAIN.sub]), max_size=8)
 header_names = st.sampled_from(["alg", "kid", "typ", "crit", "jku", "b64", "cty", "x5c"]) | st.text(max_size=6)
 headers_json = st.dictionaries(header_names, json_values | st.sampled_from(
@@ -133,11 +135,14 @@ paths = st.one_of(
                      f"/api/now/attachment/{INCIDENT['sys_id']}", "/api/now/v1/attachment/x/file",
                      "/api/now/table/incident", f"/api/now/table/incident/{INCIDENT['sys_id']}",
                      "/api/now/table/sys_attachment", "/oauth_revoke_token.do", "/snjwt-mock/generate_jwt",
-                     "/snjwt-mock/refusals", "/", "/api", "/api/now/v2/table/oauth_jwt"]),
+                     "/snjwt-mock/refusals", "/", "/api", "/api/now/v2/table/oauth_jwt", "/api/now/v1/batch",
+                     "/api/now/stats/incident", "/api/now/v1/stats/task", "/api/now/stats/sys_certificate"]),
     st.text(alphabet="/abcdefghijklmnopqrstuvwxyz0123456789._-%", max_size=60).map(lambda p: "/" + p),
 )
 params = st.lists(st.tuples(st.sampled_from(["table_name", "table_sys_id", "file_name", "sysparm_query",
-                                             "sysparm_limit", "token", "sysparm_fields"]),
+                                             "sysparm_limit", "token", "sysparm_fields", "sysparm_display_value",
+                                             "sysparm_count", "sysparm_group_by", "sysparm_having",
+                                             "sysparm_avg_fields", "sysparm_order_by"]),
                             st.one_of(st.text(max_size=40), st.sampled_from(["incident", INCIDENT["sys_id"],
                                                                              "sys_certificate"]))), max_size=4)
 bodies = st.one_of(st.binary(max_size=500), st.sampled_from([b"", b"\xff" * 1000, b"{}", b"[]", b"--x\r\n"]),
@@ -172,4 +177,28 @@ def test_huge_and_binary_values_in_a_record() -> None:
     response = client.post("/api/now/table/incident", data=body, headers={**admin, "Content-Type": "application/json"})
     assert response.status_code in (201, 400)
     assert INSTANCE.errors == []
+    INSTANCE.restore(FRESH)
+
+
+batch_items = st.lists(st.fixed_dictionaries({}, optional={
+    "id": json_scalars, "method": st.sampled_from(["GET", "POST", "PATCH", "DELETE", "BREW"]) | json_scalars,
+    "url": st.sampled_from(["/api/now/table/incident", f"/api/now/table/incident/{INCIDENT['sys_id']}",
+                            "/api/now/v1/batch", "/api/now/stats/incident?sysparm_count=true", "/oauth_token.do",
+                            "//elsewhere/x", "relative"]) | json_scalars,
+    "body": st.binary(max_size=100).map(lambda b: base64.b64encode(b).decode()) | json_scalars,
+    "headers": st.lists(st.fixed_dictionaries({"name": st.sampled_from(["Content-Type", "Authorization", "X"]),
+                                               "value": st.text(max_size=20)}), max_size=2) | json_scalars,
+    "exclude_response_headers": json_scalars,
+}) | json_scalars, max_size=5)
+
+
+@given(items=batch_items, batch_id=json_scalars, user=st.sampled_from(["admin", "abel"]))
+def test_batches_never_fail(items: list[object], batch_id: object, user: str) -> None:
+    response = Client(INSTANCE).post("/api/now/v1/batch", json={"batch_request_id": batch_id, "rest_requests": items},
+                                     headers=basic(user, "admin" if user == "admin" else "pw"))
+    assert response.status_code in (200, 401), (response.status_code, response.data[:300])
+    assert INSTANCE.errors == []
+    if response.status_code == 200:
+        served = response.get_json()["serviced_requests"]
+        assert all(s["status_code"] < 500 for s in served), served
     INSTANCE.restore(FRESH)

@@ -11,7 +11,8 @@ from werkzeug.test import Client
 
 from conftest import basic
 from mock_instance import MockInstance
-from mock_instance.tables.query import OPERATORS, compile_query, parse
+from mock_instance.tables.conditions import compile_query
+from mock_instance.tables.query import OPERATORS, parse
 from mock_instance.tables.views import TableResolver
 from tests.helpers import json_values, table_counts
 

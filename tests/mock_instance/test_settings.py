@@ -8,9 +8,9 @@ import dataclasses
 import pytest
 from werkzeug.test import Client
 
-from mock_instance import MockInstance, Settings
+from mock_instance import MockInstance, RecordedReply, Settings
 from mock_instance.client import Keystore
-from mock_instance.platform.settings import Reply, parse_setting
+from mock_instance.platform.settings import Reply, parse_setting, setting_text
 
 from .chain import Chain, build_chain
 
@@ -35,6 +35,11 @@ def test_defaults_are_the_spec_s() -> None:
     assert s.auth_code_lifespan_default == 60
     assert dict(s.revoke_responses) == {"known": Reply(200), "unknown": Reply(200)}
     assert dict(s.refusal_bodies) == {}
+    assert (s.www_authenticate_bearer_on_bad_token, s.system_time_zone, s.strict_custom_sys_id) == (
+        False, "America/Los_Angeles", False)
+    assert (s.attachment_location_keeps_version, s.request_line_limit) == (True, 16384)
+    assert s.request_line_refusal == RecordedReply(414, "text/html",
+                                                   b"<html><body><h1>414 Request-URI Too Long</h1></body></html>")
 
 
 def test_settings_are_checked() -> None:
@@ -51,9 +56,32 @@ def test_settings_are_checked() -> None:
 
 
 def test_every_setting_parses_from_the_command_line() -> None:
+    samples = {"bool": "true", "int": "7", "str": "Europe/Paris", "Reply": "400,text/html,<html></html>"}
     for f in dataclasses.fields(Settings):
-        value = {"bool": "true", "int": "7"}.get(str(f.type), "{}")
+        value = samples.get(str(f.type), "{}")  # the reply mappings take a JSON object
         assert parse_setting(f"{f.name}={value}")[0] == f.name
+
+
+def test_recorded_replies_parse_from_their_text() -> None:
+    name, reply = parse_setting("request_line_refusal=400, text/html;charset=UTF-8,<html>a, b</html>")
+    assert (name, reply) == ("request_line_refusal", RecordedReply(400, "text/html;charset=UTF-8", b"<html>a, b</html>"))
+    text = setting_text(Settings().request_line_refusal)
+    assert parse_setting(f"request_line_refusal={text}")[1] == Settings().request_line_refusal
+    for bad in ("414", "414,text/html", "abc,text/html,x", "999,text/html,x", "400,,x"):
+        with pytest.raises(ValueError, match="a recorded reply is <status>,<content type>,<body>"):
+            parse_setting(f"request_line_refusal={bad}")
+
+
+def test_text_settings_are_checked() -> None:
+    assert parse_setting("system_time_zone= Asia/Tokyo ") == ("system_time_zone", "Asia/Tokyo")
+    assert MockInstance(system_time_zone="UTC").settings.system_time_zone == "UTC"
+    for bad in ("Mars/Olympus", "", "../etc"):
+        with pytest.raises(ValueError, match="IANA time zone name"):
+            parse_setting(f"system_time_zone={bad}")
+        with pytest.raises(ValueError, match="IANA time zone name"):
+            Settings().replace(system_time_zone=bad)
+    with pytest.raises(TypeError, match="a string"):
+        Settings().replace(system_time_zone=7)
 
 
 def test_recorded_replies_are_checked() -> None:

@@ -32,9 +32,12 @@ def test_every_platform_table_exists(instance: MockInstance) -> None:
 
 
 def test_incident_has_exactly_the_spec_fields(instance: MockInstance) -> None:
+    """docs/platform.md §12.1: incident's own columns; number, state, priority... are task's."""
     own = {f.name for f in instance.store.table("incident").fields}
-    assert own == {"number", "short_description", "description", "state", "impact", "urgency", "priority",
-                   "caller_id", "active"}
+    assert own == {"category", "subcategory", "incident_state", "severity", "close_code", "resolved_at", "notify",
+                   "reopen_count", "child_incidents", "business_stc", "calendar_stc", "caller_id", "problem_id",
+                   "resolved_by", "parent_incident", "rfc", "caused_by"}
+    assert {"number", "short_description", "state", "priority", "opened_by"} <= set(instance.store.fields("incident"))
 
 
 def test_system_fields_and_defaults(instance: MockInstance) -> None:

@@ -110,7 +110,7 @@ def test_reference_shapes(client: Client, admin: dict[str, str], incidents: list
     assert caller("sysparm_display_value=true")["caller_id"] == {"display_value": "Abel Tuter", "link": link}
     assert caller("sysparm_display_value=all") == {
         "caller_id": {"display_value": "Abel Tuter", "link": link, "value": user["sys_id"]},
-        "state": {"display_value": "1", "value": "1"},
+        "state": {"display_value": "New", "value": "1"},  # docs/platform.md §12.2: the choice label
         "description": {"display_value": "", "value": ""},
     }
     assert caller("sysparm_exclude_reference_link=true")["caller_id"] == user["sys_id"]
@@ -176,7 +176,18 @@ def test_passwords_never_returned(client: Client, admin: dict[str, str], instanc
 def test_not_authenticated(client: Client, headers: dict[str, str]) -> None:
     response = client.get("/api/now/table/incident", headers=headers)
     assert response.status_code == 401
-    assert response.headers["WWW-Authenticate"] == 'Basic realm="Service-now"'  # docs/platform.md §2: the newest capture
+    assert response.headers["WWW-Authenticate"] == 'Basic realm="Service-now"'  # docs/platform.md §2
+    assert response.get_json() == envelope("User Not Authenticated", "Required to provide Auth information")
+
+
+@pytest.mark.parametrize(("headers", "challenge"), [
+    ({"Authorization": "Bearer nope"}, 'Bearer realm="Service-now"'),
+    ({}, 'Basic realm="Service-now"'), (basic("admin", "wrong"), 'Basic realm="Service-now"')])
+def test_bad_bearer_challenge_follows_its_setting(client: Client, instance: MockInstance, headers: dict[str, str],
+                                                  challenge: str) -> None:
+    instance.configure(www_authenticate_bearer_on_bad_token=True)
+    response = client.get("/api/now/table/incident", headers=headers)
+    assert (response.status_code, response.headers["WWW-Authenticate"]) == (401, challenge)
     assert response.get_json() == envelope("User Not Authenticated", "Required to provide Auth information")
 
 

@@ -185,6 +185,56 @@ def test_refusal_reason_in_the_report(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*- snjwt refusals -*", "user_inactive: user 'snjwt-*' is inactive"])
+    result.stdout.fnmatch_lines(["*- snjwt requests -*", "POST /oauth_token.do -> 401 [[]user_inactive[]] (client_id *, * ms)"])
+
+
+def test_the_schema_ini_key_loads_your_tables(pytester: pytest.Pytester) -> None:
+    folder = pytester.mkdir("conf")
+    (folder / "mine.json").write_text('''{"tables": [{"name": "u_widget", "fields": [{"name": "u_name"}],
+        "choices": {"u_name": [["a", "Alpha"]]}}]}''')
+    pytester.makeini("[pytest]\nsnjwt_schema = conf/mine.json\n")
+    pytester.makepyfile('''
+        def test_widget(snjwt_session, snjwt_mock):
+            created = snjwt_session.post("/api/now/table/u_widget", json={"u_name": "a"})
+            assert created.status_code == 201
+            shown = snjwt_session.get("/api/now/table/u_widget?sysparm_display_value=true").json()["result"]
+            assert [w["u_name"] for w in shown] == ["Alpha"]
+    ''')
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["snjwt: mock at https://snjwt.test (schema */conf/mine.json)"])
+    (folder / "mine.json").unlink()
+    missing = pytester.runpytest("-p", "no:cacheprovider")
+    missing.stderr.fnmatch_lines(["*snjwt_schema / SNJWT_SCHEMA '*conf/mine.json' is not a readable file*"])
+
+
+def test_the_demo_data_ini_key(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nsnjwt_demo_data = true\n")
+    pytester.makepyfile('''
+        def test_demo(snjwt_session):
+            users = snjwt_session.get("/api/now/table/sys_user?sysparm_query=user_nameSTARTSWITHsnjwt.demo.").json()
+            assert len(users["result"]) == 5
+
+        def test_still_there(snjwt_session):
+            assert len(snjwt_session.get("/api/now/table/incident").json()["result"]) == 3
+    ''')
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["snjwt: mock at https://snjwt.test (demo data)"])
+
+
+def test_dropped_query_parts_in_the_report(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile('''
+        def test_typo(snjwt_session):
+            snjwt_session.post("/api/now/table/incident", json={"short_description": "one"})
+            found = snjwt_session.get("/api/now/table/incident?sysparm_query=short_descripton=two").json()["result"]
+            assert found == []
+    ''')
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*- snjwt query warnings -*",
+                                 "incident (Table API sysparm_query): dropped 'short_descripton=two': "
+                                 "no field short_descripton on incident"])
 
 
 def test_secrets_stay_out_of_reports(pytester: pytest.Pytester, tmp_path: object) -> None:
