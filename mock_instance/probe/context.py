@@ -174,6 +174,21 @@ class ProbeContext:
             header=f"WWW-Authenticate: {challenge}" if challenge else ""))
         return answer
 
+    def call(self, what: str, method: str, path: str, *, token: str | None = None, **options: Any) -> Answer:
+        """``method path`` as the admin, or with ``Authorization: Bearer <token>``; ``what`` (the request as the
+        evidence shows it, no secret in it) and the answer join the evidence."""
+        session = self.http if token is not None else self.admin.session
+        headers = {**options.pop("headers", {}), **({"Authorization": f"Bearer {token}"} if token else {})}
+        response = session.request(method, f"{self.url}{path}", headers=headers, allow_redirects=False, **options)
+        answer = self._answer(response, path.split("?", 1)[0])
+        self.evidence.append(self.masker.evidence(f"{method} {what}", answer))
+        return answer
+
+    def properties(self, *names: str) -> dict[str, str]:
+        """The values of the ``sys_properties`` rows named ``names`` that exist (read as the admin)."""
+        rows = self.admin.query("sys_properties", f"nameIN{','.join(names)}", "name,value")
+        return {row["name"]: str(row.get("value", "")) for row in rows if row.get("name") in names}
+
     def _answer(self, response: requests.Response, where: str) -> Answer:
         if response.is_redirect:
             response.close()

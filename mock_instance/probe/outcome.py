@@ -43,10 +43,9 @@ class Evidence:
                 "body": self.body, "header": self.header, "syslog": self.syslog}
 
     def __str__(self) -> str:
-        answer = "no answer" if self.status is None else f"{self.status} {self.content_type or ''} {self.body}"
+        header = f"({self.header}) " if self.header else ""  # before the body: it decided, the body may be long
+        answer = "no answer" if self.status is None else f"{self.status} {header}{self.content_type or ''} {self.body}"
         text = f"{self.request}: {' '.join(answer.split())}"
-        if self.header:
-            text += f" [{self.header}]"
         return text + (f"\n    syslog: {self.syslog}" if self.syslog else "")
 
 
