@@ -34,6 +34,8 @@ _EXPORTS: dict[str, str] = {
     "MissingExtraError": "crypto.keystores",
     "MockInstance": "instance",
     "PlatformError": "tables.errors",
+    "Profile": "platform.profile",
+    "ProfileError": "platform.profile",
     "QueryWarning": "platform.query_warnings",
     "REASONS": "platform.refusals",
     "REFUSAL_BODY": "platform.refusals",
@@ -51,6 +53,7 @@ _EXPORTS: dict[str, str] = {
     "load_private_key": "crypto.keystores",
     "number": "tables.fields",
     "parse_setting": "platform.settings",
+    "read_profile": "platform.profile",
     "password": "tables.fields",
     "ref": "tables.fields",
 }
@@ -85,6 +88,7 @@ if TYPE_CHECKING:
     from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
     from .platform.faults import FAULT_KINDS, Fault, FaultRecord
     from .platform.glide_jwt import GlideJWTError
+    from .platform.profile import Profile, ProfileError, read_profile
     from .platform.query_warnings import QueryWarning
     from .platform.refusals import ACCESS_TOKEN_REASONS, REASONS, REFUSAL_BODY, RefusalRecord
     from .platform.request_log import RequestRecord

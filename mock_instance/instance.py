@@ -17,6 +17,7 @@ from .platform.attachments import attach
 from .platform.definitions import ADMIN_SYS_ID, ADMIN_USER_NAME
 from .platform.faults import Fault, FaultRecord, make_fault
 from .platform.glide_jwt import generate_jwt
+from .platform.profile import Profile, with_profile
 from .platform.query_warnings import QueryWarning
 from .platform.refusals import RefusalRecord
 from .platform.request_log import RequestRecord
@@ -49,14 +50,15 @@ class MockInstance:
 
     Reach it as a WSGI app (the instance is callable), in-process for
     ``requests`` (:meth:`intercept`), or over a real socket (:meth:`serve`).
-    All three share this one state.
+    All three share this one state. ``profile``: a settings profile (``snjwt-mock probe``), kept as ``.profile``.
     """
 
     def __init__(self, *, admin_password: str = "admin", settings: Settings | None = None,
                  base_url: str | None = None, schema: str | Path | Sequence[str | Path] | None = None,
-                 demo_data: bool = False, **setting_changes: Any) -> None:
+                 demo_data: bool = False, profile: str | Path | Profile | None = None, **setting_changes: Any) -> None:
         admin = Secret(admin_password)
-        self.platform = Platform((settings or Settings()).replace(**setting_changes), admin.reveal())
+        self.profile, changes = with_profile(profile, setting_changes)  # keyword settings win over a profile
+        self.platform = Platform((settings or Settings()).replace(**changes), admin.reveal())
         if base_url:
             self.platform.add_base_url(base_url)
         self.tokens = TokenService(self.platform)
@@ -127,10 +129,8 @@ class MockInstance:
         self.platform.restore(state)
 
     def reset(self) -> None:
-        """Return to the seeded state: admin user, empty tables, initial settings, real time.
-
-        Tables registered with :meth:`register_table` stay registered, emptied.
-        """
+        """Return to the seeded state: admin user, empty tables, initial settings (a profile's included), real
+        time. Tables registered with :meth:`register_table` stay registered, emptied."""
         self.platform.reset()
 
     # -- records from Python --------------------------------------------------

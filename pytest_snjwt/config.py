@@ -70,8 +70,11 @@ class SnjwtConfig:
     user: str | None = None
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
     read_timeout: float = DEFAULT_READ_TIMEOUT
-    #: Settings for every mock instance of the run (``--snjwt-set``, ``snjwt_mock_settings``); ignored live.
+    #: Settings for every mock instance of the run (a profile's, then ``snjwt_mock_settings``, then
+    #: ``--snjwt-set``, each winning over the one before); ignored live.
     mock_settings: tuple[tuple[str, Any], ...] = ()
+    #: The settings profile loaded (``--snjwt-profile``, ``snjwt_mock_profile``), described for the header.
+    mock_profile: str | None = None
     #: Live-only variables found in the environment (named in a warning when the run is not live).
     stray_live_variables: tuple[str, ...] = ()
 
@@ -95,7 +98,11 @@ class SnjwtConfig:
 
     def header(self) -> str:
         """The run's header line."""
-        extras = [] if self.live else [f"schema {self.schema}"] * bool(self.schema) + ["demo data"] * self.demo_data
+        extras: list[str] = []
+        if not self.live:  # what the mock was given beyond its defaults
+            extras += [f"settings profile {self.mock_profile}"] if self.mock_profile else []
+            extras += [f"schema {self.schema}"] if self.schema else []
+            extras += ["demo data"] if self.demo_data else []
         line = f"snjwt: {self.mode} at {self.instance}" + (f" ({', '.join(extras)})" if extras else "")
         if self.live and self.mock_settings:
             line += f" (mock settings ignored live: {', '.join(name for name, _ in self.mock_settings)})"
@@ -156,8 +163,10 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str], ini: Mapping
         except ValueError:
             problems.append(f"{env} / {ini_key} must be a number of seconds above 0, not {raw!r}")
             timeouts[name] = getattr(SnjwtConfig, name)
-    mock_settings = _mock_settings([*_lines(ini.get("snjwt_mock_settings")), *(options.get("settings") or ())],
-                                   problems)
+    profile_path = options.get("profile") or ini.get("snjwt_mock_profile") or None
+    profile = _profile(profile_path, problems) if profile_path else None
+    explicit = _mock_settings([*_lines(ini.get("snjwt_mock_settings")), *(options.get("settings") or ())], problems)
+    mock_settings = tuple({**(profile.settings if profile else {}), **dict(explicit)}.items())
     stray = tuple(SOURCES[name][0] for name in LIVE_ONLY if environ.get(SOURCES[name][0]))
     instance = (values["instance"] or "").strip().rstrip("/")
     config = SnjwtConfig(
@@ -173,6 +182,7 @@ def resolve(options: Mapping[str, Any], environ: Mapping[str, str], ini: Mapping
         kid=values["kid"],
         user=values["user"],
         mock_settings=mock_settings,
+        mock_profile=f"{profile_path}: {profile.describe()}" if profile else None,
         stray_live_variables=stray,
         **timeouts,
         schema=values["schema"],
@@ -237,12 +247,31 @@ def _mock_settings(assignments: Iterable[str], problems: list[str]) -> tuple[tup
     return tuple(parsed.items())
 
 
+def _profile(path: str, problems: list[str]) -> Any:
+    """The settings profile at ``path`` (``snjwt-mock probe --write-profile``), or None after naming the problem."""
+    from mock_instance import ProfileError, read_profile  # only when a profile is set: keeps start-up light
+
+    try:
+        return read_profile(path)
+    except ProfileError as e:
+        problems.append(f"--snjwt-profile / snjwt_mock_profile: {e}")
+        return None
+
+
 def from_pytest(config: Any) -> SnjwtConfig:
-    """Resolve from a pytest ``Config``: its options, ``os.environ`` and its ini values."""
+    """Resolve from a pytest ``Config``: its options, ``os.environ`` and its ini values.
+
+    A relative ``snjwt_mock_profile`` is relative to the ini file's folder.
+    """
     options = {"live": config.getoption("snjwt_live"), "instance": config.getoption("snjwt_instance"),
-               "mock": config.getoption("snjwt_mock"), "settings": config.getoption("snjwt_settings")}
+               "mock": config.getoption("snjwt_mock"), "settings": config.getoption("snjwt_settings"),
+               "profile": config.getoption("snjwt_profile")}
     ini = {key: config.getini(key) for _, key, _ in SOURCES.values() if key is not None}
     ini["snjwt_mock_settings"] = config.getini("snjwt_mock_settings")
+    profile = config.getini("snjwt_mock_profile")
+    if profile:
+        base = Path(config.inipath).parent if config.inipath else Path(config.rootpath)
+        ini["snjwt_mock_profile"] = str(base / profile)
     if ini.get("snjwt_schema") and config.inipath is not None:
         ini["snjwt_schema"] = str(config.inipath.parent / ini["snjwt_schema"])  # relative to the ini file
     return resolve(options, os.environ, ini)

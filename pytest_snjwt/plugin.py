@@ -71,6 +71,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--snjwt-set", action="append", dest="snjwt_settings", default=[], metavar="NAME=VALUE",
                     help="a mock setting for every mock instance of the run (docs/platform.md §9), e.g. "
                          "--snjwt-set accept_pysnc_header=true; repeatable; ignored live")
+    group.addoption("--snjwt-profile", dest="snjwt_profile", default=None, metavar="FILE",
+                    help="a settings profile for every mock instance (written by snjwt-mock probe "
+                         "--write-profile), so the mock behaves like that instance; ignored live")
     for name, (env, ini, text) in _config.SOURCES.items():
         if ini is not None:
             flag = name in ("live", "demo_data")
@@ -78,6 +81,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                           default=False if flag else "")
     parser.addini("snjwt_mock_settings", "mock settings for every mock instance, NAME=VALUE one per line "
                   "(ignored live)", type="linelist", default=[])
+    parser.addini("snjwt_mock_profile", "a settings profile for every mock instance (snjwt-mock probe "
+                  "--write-profile), relative to the ini file; snjwt_mock_settings win over it (ignored live)",
+                  default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -118,15 +118,27 @@ def _collect(value: Any, found: SecretRegistry, seen: set[int], depth: int, name
     if key == "auth" or _is_auth(value):
         _auth(value, found)
     if isinstance(value, Mapping):
-        for item_key, item in islice(value.items(), _WIDTH):
+        for item_key, item in _items(value.items):
             _collect(item, found, seen, depth + 1, item_key if isinstance(item_key, str) else "", budget)
         return
     if isinstance(value, list | tuple | set | frozenset):
-        for item in islice(value, _WIDTH):
+        for item in _items(lambda: value):
             _collect(item, found, seen, depth + 1, name, budget)
         return
     for attr, item in _attributes(value):
         _collect(item, found, seen, depth + 1, attr, budget)
+
+
+def _items(iterable: Any) -> list[Any]:
+    """The first items of a container; none when iterating it fails.
+
+    A failing test's frame can hold a half-built object (its ``__init__`` raised), whose
+    ``__iter__`` then raises: the report must still be written, not end in an INTERNALERROR.
+    """
+    try:
+        return list(islice(iterable(), _WIDTH))
+    except Exception:  # any user object's iteration; nothing to search in it
+        return []
 
 
 def _add_named(found: SecretRegistry, value: str | bytes) -> None:

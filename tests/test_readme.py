@@ -173,6 +173,60 @@ def test_serve_block() -> None:
         process.communicate(timeout=30)
 
 
+#: The stand-in of the README's drift report: its token URL as aud, no re-used password tokens, a 400 refusal.
+PROBE_STAND_IN = ("--set", "accept_token_url_aud=true", "--set", "reuse_live_access_token=false", "--set",
+                  'refusal_bodies={"user_not_found": {"status": 400, "content_type": "application/json", "body": '
+                  '"{\\"error\\":\\"invalid_grant\\",\\"error_description\\":\\"User not found\\"}"}}')
+README_DATE = "2026-05-01"
+
+
+@pytest.fixture(scope="module")
+def probe_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], dict[str, object]]:
+    """The README's probe command, run against the stand-in: the result (its output as the README shows a run:
+    the README's URL, date and run prefix) and the profile it wrote."""
+    folder = tmp_path_factory.mktemp("probe")
+    with serving(*PROBE_STAND_IN) as (url, _), pytest.MonkeyPatch.context() as env:
+        env.setenv("COLUMNS", "120")
+        env.setenv("SNJWT_STATE_DIR", str(folder / "state"))
+        result = run_block(block_for("test_probe_block"), folder, {PLACEHOLDER_URL: url,
+                                                                   "'the admin password'": "admin"})
+    shown = re.sub(r"snjwt-[0-9a-f]{6}-", "snjwt-1a2b3c-", result.stdout.replace(url, PLACEHOLDER_URL))
+    shown = re.sub(r"(\)), \d{4}-\d{2}-\d{2}\n", rf"\1, {README_DATE}\n", shown, count=1)
+    profile = json.loads((folder / "dev12345.json").read_text())
+    profile.update(instance=profile["instance"].replace(url, PLACEHOLDER_URL), date=README_DATE)
+    return subprocess.CompletedProcess(result.args, result.returncode, shown, result.stderr), profile
+
+
+def test_probe_block(probe_run: tuple[subprocess.CompletedProcess[str], dict[str, object]]) -> None:
+    result, _ = probe_run
+    assert result.returncode == 1, result.stdout + result.stderr  # 1: some settings differ
+    assert "wrote dev12345.json: 3 setting(s) differ" in result.stderr
+
+
+def test_probe_report_block(probe_run: tuple[subprocess.CompletedProcess[str], dict[str, object]]) -> None:
+    """Every line of the README's excerpt is a line of the real report, in the same order."""
+    shown = iter(probe_run[0].stdout.splitlines())
+    for line in block_for("test_probe_report_block").splitlines():
+        if line != "...":
+            assert line in shown, line  # consumes the report up to and including the line
+
+
+def test_profile_file_block(probe_run: tuple[subprocess.CompletedProcess[str], dict[str, object]]) -> None:
+    assert json.loads(block_for("test_profile_file_block")) == probe_run[1]
+
+
+def test_profile_ini_block(pytester: pytest.Pytester) -> None:
+    pytester.path.joinpath("dev12345.json").write_text(block_for("test_profile_file_block"))
+    pytester.makeini(block_for("test_profile_ini_block"))
+    pytester.makepyfile("""
+        def test_like_the_instance(snjwt_mock):
+            assert snjwt_mock.settings.accept_token_url_aud is True
+            assert snjwt_mock.settings.reuse_live_access_token is False
+            assert snjwt_mock.settings.refusal_bodies["user_not_found"].status == 400
+    """)
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
 def test_control_api_block() -> None:
     if shutil.which("curl") is None:
         pytest.skip("curl is not installed (an outside tool)")

@@ -1,4 +1,4 @@
-"""``snjwt-mock``: run the fake instance standalone, or walk through the setup (``demo``)."""
+"""``snjwt-mock``: run the fake instance standalone, walk through the setup (``demo``), calibrate it (``probe``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..platform.settings import Settings, parse_setting
-from . import cleanup
+from . import cleanup, probe
 from . import schema as schema_commands
 
 DEFAULT_PORT = 8765
@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                        help="change a platform setting, e.g. --set accept_pysnc_header=true (repeatable); "
                             f"settings: {', '.join(Settings.names())}")
+    serve.add_argument("--profile", default=None, metavar="FILE",
+                       help="load the settings of a profile written by 'snjwt-mock probe --write-profile', "
+                            "so the mock behaves like that instance (--set wins over it)")
     serve.add_argument("--demo", action="store_true",
                        help="provision a ready JWT chain at start and print what a client needs")
     serve.add_argument("--quiet", action="store_true", help="print no access-log line per request")
@@ -89,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     sign.add_argument("--alg", default=None, help="RS256/384/512 or ES256/384/512 (default: from the key)")
     sign.add_argument("--lifetime", type=int, default=300, help="seconds until exp (default 300)")
     cleanup.add_parser(commands)
+    probe.add_parser(commands)
     return parser
 
 
@@ -104,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cleanup.run(args)
     if args.command == "schema":
         return schema_commands.run(args, say)
+    if args.command == "probe":
+        return probe.run(args)
     from .demo import run_demo
 
     return run_demo(as_json=args.json)

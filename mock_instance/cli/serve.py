@@ -27,8 +27,8 @@ def serve(args: argparse.Namespace) -> int:
     """Run the server until a signal; print the start lines, then the access log."""
     try:
         instance = MockInstance(admin_password=args.admin_password, schema=args.schemas, demo_data=args.demo_data,
-                                **settings_from(args.settings))
-    except (TypeError, ValueError) as e:  # SchemaError is a ValueError
+                                profile=args.profile, **settings_from(args.settings))
+    except (TypeError, ValueError) as e:  # SchemaError and ProfileError are ValueErrors
         raise SystemExit(f"snjwt-mock: {e}") from None
     stop = threading.Event()
 
@@ -53,6 +53,8 @@ def serve(args: argparse.Namespace) -> int:
         say(f"snjwt-mock: instance URL {server.url}")
         password_note = "default password" if args.admin_password == "admin" else "password from --admin-password"
         say(f"snjwt-mock: admin user {ADMIN_USER_NAME} ({password_note})")
+        if instance.profile is not None:
+            say(f"snjwt-mock: settings from the profile {args.profile} ({instance.profile.describe()})")
         if server.ca_file:
             say(f"snjwt-mock: TLS certificate {server.ca_file} (pass it to clients as the CA)")
         if args.demo:

@@ -75,12 +75,30 @@ class Provisioner:
 
     def _create(self, step: int, table: str, values: Mapping[str, Any], *,
                 input_display_value: bool = False) -> dict[str, Any]:
-        record = self.client.create(table, values, input_display_value=input_display_value)
-        self._created.append((table, record["sys_id"]))
-        if self._log is not None:
-            self._log.record(table, record["sys_id"])
+        try:
+            record = self.client.create(table, values, input_display_value=input_display_value)
+            self.adopt(table, record["sys_id"])
+        except ProvisioningError:
+            raise  # the instance answered: nothing was made
+        except BaseException:
+            # A timeout, a dropped connection, Ctrl-C or SIGTERM after the instance made the record but
+            # before its sys_id was written down: find it by its run-prefixed name, so the teardown deletes it.
+            self._find_unrecorded(table, values)
+            raise
         self._on_step(step, table, record)
         return record
+
+    def _find_unrecorded(self, table: str, values: Mapping[str, Any]) -> None:
+        field = next((f for f in ("name", "user_name") if str(values.get(f, "")).startswith(self.prefix)), None)
+        if field is None or not self.prefix:
+            return
+        try:
+            rows = self.client.query(table, f"{field}={values[field]}", f"sys_id,{field}")
+        except (ProvisioningError, requests.RequestException):
+            return  # the ledger cannot list it; the cleanup command's --find-prefixed finds it by name
+        for row in rows:  # only rows whose name is exactly this run's (an ignored condition returns all rows)
+            if row.get(field) == values[field] and (table, row.get("sys_id")) not in self._created:
+                self.adopt(table, row["sys_id"])
 
     def provision(self, variant: Variant, *, name: str | None = None,
                   user: Mapping[str, Any] | None = None, client_secret: str | None = None) -> Chain:
@@ -196,6 +214,22 @@ class Provisioner:
         """
         problems = self._remove(self._created)
         self._created.clear()
+        return problems
+
+    def adopt(self, table: str, sys_id: str) -> None:
+        """Remember (and log) a record that a request other than :meth:`create` made, to delete it like the rest."""
+        self._created.append((table, sys_id))
+        if self._log is not None:
+            self._log.record(table, sys_id)
+
+    def remove(self, table: str, sys_id: str) -> list[str]:
+        """Delete one record made here now rather than at :meth:`teardown` (with the rows the instance made
+        for it); returns the problems met. A record that could not be deleted stays listed for teardown."""
+        if (table, sys_id) not in self._created:
+            raise ValueError(f"{table} {sys_id} was not made by this provisioner")
+        problems = self._remove([(table, sys_id)])
+        if not problems:
+            self._created.remove((table, sys_id))
         return problems
 
     def _remove(self, records: Iterable[tuple[str, str]]) -> list[str]:

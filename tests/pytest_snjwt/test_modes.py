@@ -52,6 +52,35 @@ def test_mock_settings_for_the_whole_suite(pytester: pytest.Pytester) -> None:
     assert pytester.runpytest().ret == pytest.ExitCode.TESTS_FAILED  # without the option, aud lists stay on
 
 
+PROFILE = ('{"instance": "https://dev1.service-now.com", "release": null, "date": "2026-05-01", '
+           '"settings": {"accept_pysnc_header": true, "cleanup_interval": 60, "accept_aud_list": true}}')
+
+
+def test_a_settings_profile_for_the_whole_suite(pytester: pytest.Pytester) -> None:
+    """The ini key is relative to the ini file; snjwt_mock_settings and --snjwt-set win over the profile."""
+    pytester.mkdir("calibration").joinpath("dev1.json").write_text(PROFILE)
+    pytester.makeini("[pytest]\nsnjwt_mock_profile = calibration/dev1.json\n")
+    pytester.makepyfile(SETTING_TEST)
+    result = pytester.runpytest("--snjwt-set", "accept_aud_list=off")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines([f"snjwt: mock at https://snjwt.test (settings profile "
+                                 f"{pytester.path / 'calibration' / 'dev1.json'}: https://dev1.service-now.com, "
+                                 f"probed 2026-05-01: 3 setting(s))"])
+    assert pytester.runpytest().ret == pytest.ExitCode.TESTS_FAILED  # the profile keeps aud lists on
+    pytester.makeini("[pytest]\n")
+    pytester.runpytest("--snjwt-profile", "calibration/dev1.json", "--snjwt-set",
+                       "accept_aud_list=off").assert_outcomes(passed=1)
+
+
+def test_a_bad_profile_stops_the_run_with_one_message(pytester: pytest.Pytester) -> None:
+    pytester.path.joinpath("bad.json").write_text(PROFILE.replace("60", '"60"'))
+    pytester.makepyfile("def test_x(): pass")
+    result = pytester.runpytest("--snjwt-profile", "bad.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert ("--snjwt-profile / snjwt_mock_profile: bad.json: setting 'cleanup_interval': expected a JSON whole "
+            "number, not '60'") in result.stderr.str()
+
+
 @pytest.mark.parametrize(("value", "message"), [
     ("no_such_setting=1", "unknown setting 'no_such_setting'"),
     ("accept_aud_list=maybe", "takes true or false"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterator, Mapping
 from urllib.parse import quote_plus
 
 import pytest
@@ -105,6 +106,27 @@ def test_found_in_an_exceptions_frames() -> None:
         sign_in("Sentinel-frame-password")
     except RuntimeError as e:
         found = find_secrets(e)
+    assert found.scrub("Sentinel-frame-password") == "***"
+
+
+def test_a_half_built_container_in_a_frame_is_skipped() -> None:
+    class Replies(Mapping[str, str]):  # its __init__ raises before the state its __iter__ reads exists
+        def __init__(self, password: str) -> None:
+            raise ValueError("refused")
+
+        def __getitem__(self, key: str) -> str:
+            return self._items[key]  # type: ignore[attr-defined, no-any-return]
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(self._items)  # type: ignore[attr-defined]
+
+        def __len__(self) -> int:
+            return len(self._items)  # type: ignore[attr-defined]
+
+    try:
+        Replies("Sentinel-frame-password")
+    except ValueError as e:
+        found = find_secrets(e)  # no AttributeError: a report must still be written
     assert found.scrub("Sentinel-frame-password") == "***"
 
 
