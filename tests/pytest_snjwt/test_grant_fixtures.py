@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 
 import pytest
-import requests
 
 from mock_instance.client import CLIENT_CREDENTIALS_PROPERTY, Keystore, Provisioner, TableClient, Variant
-from tests.helpers import serving
 
 GRANT_TESTS = '''
 import pytest, requests
@@ -97,19 +94,6 @@ def test_grant_secrets_stay_out_of_reports(pytester: pytest.Pytester, tmp_path: 
 
 
 # -- live ----------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def live_url() -> Iterator[str]:
-    with serving() as (url, _):
-        yield url
-
-
-@pytest.fixture
-def admin_api(live_url: str) -> Iterator[TableClient]:
-    session = requests.Session()
-    session.auth = ("admin", "admin")
-    yield TableClient(session, live_url)
-    session.close()
 
 
 def live_state(api: TableClient) -> dict[str, int]:

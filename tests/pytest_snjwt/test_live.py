@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-import requests
 
 from mock_instance.client import Provisioner, TableClient, Variant, make_keystore
-from tests.helpers import serving
 
 CHAIN_TABLES = ("sys_certificate", "jwt_keystore_aliases", "jwt_provider", "jwt_claim_validation", "oauth_jwt",
                 "jwt_verifier_map", "sys_user", "sys_user_has_role", "oauth_credential", "sys_attachment")
@@ -37,19 +35,6 @@ def test_refused_live(snjwt_assertion, snjwt_chain, snjwt_instance):
     request_token(snjwt_instance.token_url, snjwt_chain, snjwt_assertion(aud="wrong"))
 '''
 
-
-@pytest.fixture(scope="module")
-def live_url() -> Iterator[str]:
-    with serving() as (url, _):
-        yield url
-
-
-@pytest.fixture
-def admin_api(live_url: str) -> Iterator[TableClient]:
-    session = requests.Session()
-    session.auth = ("admin", "admin")
-    yield TableClient(session, live_url)
-    session.close()
 
 
 def counts(api: TableClient) -> dict[str, int]:
