@@ -201,3 +201,9 @@ def test_adjacent_checks_in_order(client: Client, instance: MockInstance, chain:
                                   earlier: tuple[str, Defect], later: tuple[str, Defect]) -> None:
     form = _send(client, instance, chain, earlier[1], later[1])
     assert_refused(client, instance, earlier[1].code, form)
+
+
+def test_inactive_app_before_client_secret(client: Client, instance: MockInstance, chain: Chain) -> None:
+    # Step 2's other half: an app found but inactive is refused before its secret is checked.
+    instance.update("oauth_jwt", chain.app["sys_id"], {"active": "false"})
+    assert_refused(client, instance, "client_inactive", chain.form(client_secret="wrong"))
