@@ -65,3 +65,27 @@ def test_anything_matches_empty_and_filled(client: Client, admin: dict[str, str]
     rows = [insert(instance, {"description": ""}), insert(instance, {"description": "x"})]
     assert list_ids(client, admin, "descriptionANYTHING") == rows
 
+
+
+# The operators an index answers (=, IN, STARTSWITH, ISEMPTY, EMPTYSTRING) again, dot-walked through
+# caller_id, where no index applies: (query, the caller's user_name and email it matches, those it does not).
+WALKED = [
+    ("caller_id.user_name=abel", ("abel", "a@x"), ("abel2", "a@x")),
+    ("caller_id.user_nameINabel,beth", ("beth", "b@x"), ("abel beth", "b@x")),
+    ("caller_id.user_nameSTARTSWITHab", ("abel", "a@x"), ("tab", "a@x")),
+    ("caller_id.emailISEMPTY", ("abel", ""), ("beth", "b@x")),
+    ("caller_id.emailEMPTYSTRING", ("abel", ""), ("beth", "b@x")),
+    ("caller_id.user_name!=abel", ("abel2", "a@x"), ("abel", "a@x")),
+]
+
+
+@pytest.mark.parametrize(("query", "hit", "miss"), WALKED, ids=[q for q, _, _ in WALKED])
+def test_dot_walked_operators(client: Client, admin: dict[str, str], instance: MockInstance, query: str,
+                              hit: tuple[str, str], miss: tuple[str, str]) -> None:
+    def incident_of(user_name: str, email: str) -> str:
+        caller = instance.insert("sys_user", {"user_name": user_name, "email": email})["sys_id"]
+        return insert(instance, {"caller_id": caller})
+
+    incident_of(*miss)
+    kept = incident_of(*hit)
+    assert list_ids(client, admin, query) == [kept]
