@@ -44,7 +44,8 @@ headers_json = st.dictionaries(header_names, json_values | st.sampled_from(
 jwts = st.one_of(
     st.text(max_size=300),
     st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
-    st.builds(lambda i, c: mutate(GOOD, i, c), st.integers(0, 2000), st.characters()),
+    # A lone surrogate cannot be encoded onto the wire: no client can send one.
+    st.builds(lambda i, c: mutate(GOOD, i, c), st.integers(0, 2000), st.characters(exclude_categories=("Cs",))),
     st.builds(lambda h, c, s: f"{b64(json.dumps(h).encode())}.{b64(json.dumps(c).encode())}.{s}",
               headers_json, claims, st.text(alphabet="abcXYZ-_", max_size=40)),
     st.builds(lambda n: "a." * n, st.integers(0, 2000)),
